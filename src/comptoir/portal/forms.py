@@ -1,0 +1,188 @@
+"""Forms of the customer portal. They parse input; services decide."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from comptoir.accounts.models import Organisation, User
+from comptoir.tickets.models import (
+    CustomField,
+    FieldType,
+    Priority,
+    Product,
+    Theme,
+    TicketType,
+)
+from comptoir.tickets.richtext import text_to_html
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+class LabelledChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(getattr(obj, "label", obj))
+
+
+class LabelledMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(getattr(obj, "label", obj))
+
+
+class RichTextMixin(forms.Form):
+    """A body typed in the editor (HTML) or, without JavaScript, as plain text."""
+
+    body_format = forms.ChoiceField(
+        choices=[("text", "text"), ("html", "html")], initial="text", widget=forms.HiddenInput,
+        required=False,
+    )
+    pending = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def body_html(self, field: str) -> str:
+        value = self.cleaned_data.get(field) or ""
+        if self.cleaned_data.get("body_format") == "html":
+            return value
+        return text_to_html(value)
+
+    def pending_keys(self) -> list[str]:
+        return [k for k in (self.data.get("pending") or "").split(",") if k.strip()]
+
+
+def _custom_form_field(field: CustomField) -> forms.Field:
+    common: dict[str, Any] = {
+        "label": field.label, "required": False, "help_text": field.help_text,
+    }
+    match field.field_type:
+        case FieldType.LONG_TEXT:
+            return forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), **common)
+        case FieldType.CHOICE:
+            return forms.ChoiceField(choices=[("", "—"), *field.choice_pairs()], **common)
+        case FieldType.MULTI_CHOICE:
+            return forms.MultipleChoiceField(choices=field.choice_pairs(),
+                                             widget=forms.CheckboxSelectMultiple, **common)
+        case FieldType.CHECKBOX:
+            return forms.BooleanField(**common)
+        case FieldType.DATE:
+            return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+        case FieldType.NUMBER:
+            return forms.DecimalField(**common)
+        case _:
+            return forms.CharField(max_length=500, **common)
+
+
+def custom_value(value: Any) -> Any:
+    """JSON-friendly value of a custom field."""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        try:
+            return int(value) if value == value.to_integral_value() else float(value)
+        except (InvalidOperation, OverflowError):
+            return str(value)
+    return value
+
+
+class NewTicketForm(RichTextMixin):
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Organisation.objects.none(), required=False,
+        empty_label=None,
+    )
+    products = forms.ModelMultipleChoiceField(
+        label=_("Products concerned"), queryset=Product.objects.filter(active=True),
+        required=False, widget=forms.CheckboxSelectMultiple,
+    )
+    type = LabelledChoiceField(label=_("Type"), queryset=TicketType.objects.filter(active=True),
+                               empty_label=_("Choose a type"))
+    priority = LabelledChoiceField(label=_("Priority"),
+                                   queryset=Priority.objects.filter(active=True), empty_label=None)
+    themes = forms.ModelMultipleChoiceField(
+        label=_("Themes"), queryset=Theme.objects.filter(active=True), required=False,
+        help_text=_("The modules concerned. Start typing a name to add one."),
+    )
+    subject = forms.CharField(label=_("Subject"), max_length=250,
+                              help_text=_("A short summary support understands at a glance."))
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 10, "data-rich": "1"}),
+        help_text=_("Be precise: page or screen, dates, what you expected. "
+                    "You can paste screenshots."),
+        max_length=2_000_000,
+    )
+    attachments = MultipleFileField(label=_("Attachments"), required=False)
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        organisations = user.organisations.all()
+        field = self.fields["organisation"]
+        field.queryset = organisations  # type: ignore[attr-defined]
+        self.organisation_count = len(organisations)
+        field.required = self.organisation_count > 0
+        if self.organisation_count == 1:
+            field.initial = organisations[0].pk
+        default_priority = next((p for p in self.fields["priority"].queryset  # type: ignore[attr-defined]
+                                 if p.is_default), None)
+        if default_priority:
+            self.fields["priority"].initial = default_priority.pk
+        self.custom_fields = list(
+            CustomField.objects.filter(active=True, visible_to_customer=True)
+            .prefetch_related("ticket_types")
+        )
+        for custom in self.custom_fields:
+            form_field = _custom_form_field(custom)
+            form_field.widget.attrs["data-types"] = ",".join(
+                str(t.pk) for t in custom.ticket_types.all()
+            )
+            self.fields[f"cf_{custom.key}"] = form_field
+
+    def custom_bound_fields(self) -> list[tuple[CustomField, forms.BoundField]]:
+        return [(c, self[f"cf_{c.key}"]) for c in self.custom_fields]
+
+    def is_custom_required(self, custom: CustomField) -> bool:
+        return custom.required
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        ticket_type = data.get("type")
+        for custom in self.custom_fields:
+            types = list(custom.ticket_types.all())
+            applies = not types or (ticket_type is not None and ticket_type in types)
+            name = f"cf_{custom.key}"
+            value = data.get(name)
+            if not applies:
+                data.pop(name, None)
+                continue
+            if custom.required and value in (None, "", [], False):
+                self.add_error(name, _("This field is required."))
+        return data
+
+    def custom_values(self) -> dict[str, Any]:
+        values = {}
+        for custom in self.custom_fields:
+            name = f"cf_{custom.key}"
+            if name in self.cleaned_data and self.cleaned_data[name] not in (None, "", []):
+                values[custom.key] = custom_value(self.cleaned_data[name])
+        return values
+
+
+class ReplyForm(RichTextMixin):
+    body = forms.CharField(
+        label=_("Your reply"), widget=forms.Textarea(attrs={"rows": 6, "data-rich": "1"}),
+        max_length=2_000_000, required=False,
+    )
+    attachments = MultipleFileField(label=_("Attachments"), required=False)

@@ -1,0 +1,240 @@
+"""The customer's pages: parse input, call access and services, render."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from comptoir.tickets import queries, services
+from comptoir.tickets.attachments import attachment_store, pending_attachments
+from comptoir.tickets.models import (
+    Attachment,
+    Category,
+    ClosedReplyPolicy,
+    CustomField,
+    HelpdeskSettings,
+)
+
+from .forms import NewTicketForm, ReplyForm
+
+PAGE_SIZE = 20
+
+
+def _store_uploads(request: HttpRequest, form: Any) -> list[Attachment]:
+    """Keep every file sent, even when the form has errors, so nothing is lost."""
+    kept = pending_attachments(keys=form.pending_keys(), user=request.user)
+    for upload in request.FILES.getlist("attachments"):
+        try:
+            kept.append(attachment_store(file=upload, filename=upload.name, user=request.user))
+        except ValidationError as error:
+            form.add_error("attachments", error)
+    form.data = form.data.copy()
+    form.data["pending"] = ",".join(str(a.key) for a in kept)
+    return kept
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    counts = queries.tab_counts(request.user)
+    open_tickets = list(queries.portal_ticket_list(request.user, tab="open")[:10])
+    return render(request, "portal/home.html", {
+        "counts": counts, "open_tickets": open_tickets,
+    })
+
+
+@login_required
+@require_GET
+def jump(request: HttpRequest) -> HttpResponse:
+    """The search box: a ticket number goes straight to the ticket, text searches."""
+    q = request.GET.get("q", "").strip()
+    number = queries.parse_ticket_number(q)
+    if number is not None and queries.visible_tickets(request.user).filter(number=number).exists():
+        return redirect("portal:ticket", number=number)
+    return redirect(f"{reverse('portal:tickets')}?tab=all&q={quote(q)}")
+
+
+@login_required
+@require_GET
+def ticket_list(request: HttpRequest) -> HttpResponse:
+    tab = request.GET.get("tab", "open")
+    if tab not in queries.PORTAL_TABS:
+        tab = "open"
+    sort = request.GET.get("sort", "updated")
+    if sort not in queries.SORTS:
+        sort = "updated"
+    direction = "asc" if request.GET.get("dir") == "asc" else "desc"
+    q = request.GET.get("q", "")[:200]
+    counts = queries.tab_counts(request.user)
+    tickets = queries.portal_ticket_list(request.user, tab=tab, q=q, sort=sort,
+                                         direction=direction)
+    page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "portal/ticket_list.html", {
+        "page": page, "tab": tab, "sort": sort, "dir": direction, "q": q,
+        "sorts": [("updated", _("Last update")), ("created", _("Creation date")),
+                  ("status", _("Status")), ("number", _("Number"))],
+        "tabs": [
+            (key, label, counts[key]) for key, label in (
+                ("open", _("Open or in progress")), ("waiting", _("Waiting for your response")),
+                ("done", _("Resolved or closed")), ("all", _("All tickets")))
+        ],
+    })
+
+
+@login_required
+def ticket_new(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = NewTicketForm(request.POST, request.FILES, user=request.user)
+        kept = _store_uploads(request, form)
+        if form.is_valid():
+            try:
+                ticket = services.ticket_create(
+                    requester=request.user,
+                    subject=form.cleaned_data["subject"],
+                    description_html=form.body_html("description"),
+                    type=form.cleaned_data["type"],
+                    priority=form.cleaned_data["priority"],
+                    organisation=form.cleaned_data.get("organisation"),
+                    products=list(form.cleaned_data["products"]),
+                    themes=list(form.cleaned_data["themes"]),
+                    custom_fields=form.custom_values(),
+                    attachments=kept,
+                    language=request.LANGUAGE_CODE,
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(
+                    request,
+                    _("Your ticket %(ref)s has been created. We will answer it as soon as "
+                      "possible.") % {"ref": ticket.reference},
+                    extra_tags="ticket-created",
+                )
+                return redirect("portal:ticket", number=ticket.number)
+        status = 400
+    else:
+        form = NewTicketForm(user=request.user)
+        kept = []
+        status = 200
+    return render(request, "portal/ticket_new.html",
+                  {"form": form, "pending": kept}, status=status)
+
+
+def _detail_context(request: HttpRequest, ticket: Any, reply_form: ReplyForm,
+                    pending: list[Attachment]) -> dict[str, Any]:
+    conversation = list(
+        queries.visible_messages(request.user, ticket).prefetch_related("attachments")
+    )
+    policy = HelpdeskSettings.load().closed_reply_policy
+    closed = ticket.category == Category.CLOSED
+    return {
+        "ticket": ticket,
+        "conversation": conversation,
+        "products": list(ticket.products.all()),
+        "themes": list(ticket.themes.all()),
+        "custom_values": _custom_display(ticket, request.user),
+        "reply_form": reply_form,
+        "pending": pending,
+        "can_reply": not (closed and policy == ClosedReplyPolicy.REFUSE and
+                          not request.user.is_agent),
+        "reply_opens_new": closed and policy == ClosedReplyPolicy.NEW_TICKET,
+        "can_close": not closed,
+    }
+
+
+def _custom_display(ticket: Any, user: Any) -> list[tuple[str, str]]:
+    rows = []
+    fields = CustomField.objects.filter(key__in=list(ticket.custom_fields))
+    if not user.is_agent:
+        fields = fields.filter(visible_to_customer=True)
+    for field in fields:
+        value = ticket.custom_fields.get(field.key)
+        if field.field_type in ("choice", "multi_choice"):
+            labels = dict(field.choice_pairs())
+            values = value if isinstance(value, list) else [value]
+            value = ", ".join(labels.get(str(v), str(v)) for v in values)
+        elif field.field_type == "checkbox":
+            value = _("Yes") if value else _("No")
+        rows.append((field.label, str(value)))
+    return rows
+
+
+@login_required
+@require_GET
+def ticket_detail(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = queries.access_ticket(request.user, number)
+    return render(request, "portal/ticket_detail.html",
+                  _detail_context(request, ticket, ReplyForm(), []))
+
+
+@login_required
+@require_POST
+def ticket_reply(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = queries.access_ticket(request.user, number)
+    form = ReplyForm(request.POST, request.FILES)
+    kept = _store_uploads(request, form)
+    if form.is_valid():
+        try:
+            result = services.ticket_reply(
+                ticket=ticket, author=request.user, body_html=form.body_html("body"),
+                attachments=kept,
+            )
+        except ValidationError as error:
+            form.add_error("body", error)
+        else:
+            if result.opened_follow_up:
+                messages.success(request, _(
+                    "Ticket %(old)s is closed, so your message opened ticket %(new)s."
+                ) % {"old": ticket.reference, "new": result.ticket.reference})
+            else:
+                messages.success(request, _("Your reply has been sent."))
+            return redirect("portal:ticket", number=result.ticket.number)
+    ticket = queries.access_ticket(request.user, number)
+    return render(request, "portal/ticket_detail.html",
+                  _detail_context(request, ticket, form, kept), status=400)
+
+
+@login_required
+@require_POST
+def ticket_close(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = queries.access_ticket(request.user, number)
+    if ticket.category != Category.CLOSED:
+        services.ticket_close(ticket=ticket, actor=request.user)
+        messages.success(request, _("Ticket %(ref)s is closed.") % {"ref": ticket.reference})
+    return redirect("portal:ticket", number=number)
+
+
+@login_required
+@require_GET
+def message_detail(request: HttpRequest, number: int, message_id: int) -> HttpResponse:
+    """One message of a ticket (a permalink from notifications)."""
+    ticket = queries.access_ticket(request.user, number)
+    message = queries.visible_messages(request.user, ticket).filter(pk=message_id).first()
+    if message is None:
+        raise Http404
+    return redirect(f"{reverse('portal:ticket', kwargs={'number': number})}#message-{message.pk}")
+
+
+@login_required
+@require_GET
+def attachment_download(request: HttpRequest, key: str) -> FileResponse:
+    attachment = queries.access_attachment(request.user, key)
+    inline = attachment.is_image
+    response = FileResponse(
+        attachment.file.open("rb"), as_attachment=not inline, filename=attachment.filename,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
