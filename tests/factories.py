@@ -31,14 +31,14 @@ class UserFactory(DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
-    def save_password(obj, create, extracted, **kwargs):  # noqa: N805
+    def save_password(obj, create, extracted, **kwargs):
         if create:
             obj.save()
 
 
 class CustomerFactory(UserFactory):
     @factory.post_generation
-    def organisation(obj, create, extracted, **kwargs):  # noqa: N805
+    def organisation(obj, create, extracted, **kwargs):
         if create:
             obj.organisations.add(extracted or OrganisationFactory())
 
@@ -79,14 +79,22 @@ def priority(slug: str = "normal") -> Priority:
     return Priority.objects.get(slug=slug)
 
 
-def make_ticket(requester: User | None = None, *, subject: str = "Export fails",
-                body: str = "<p>The export button does nothing.</p>", **kwargs):
+def make_ticket(
+    requester: User | None = None,
+    *,
+    subject: str = "Export fails",
+    body: str = "<p>The export button does nothing.</p>",
+    **kwargs,
+):
     from comptoir.tickets import services
 
     requester = requester or CustomerFactory()
     kwargs.setdefault("organisation", requester.organisations.first())
     return services.ticket_create(
-        requester=requester, subject=subject, description_html=body,
-        type=kwargs.pop("type", ticket_type()), priority=kwargs.pop("priority", priority()),
+        requester=requester,
+        subject=subject,
+        description_html=body,
+        type=kwargs.pop("type", ticket_type()),
+        priority=kwargs.pop("priority", priority()),
         **kwargs,
     )

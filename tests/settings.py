@@ -5,15 +5,16 @@ import tempfile
 
 os.environ.setdefault("COMPTOIR_VAR_DIR", tempfile.mkdtemp(prefix="comptoir-test-var-"))
 
-from comptoir.settings import *  # noqa: E402,F403
+from comptoir.settings import *  # noqa: F403
 
 # Tasks run at once, inside the caller's transaction, so tests see their effect.
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+STATIC_ROOT = tempfile.mkdtemp(prefix="comptoir-test-static-")
 MEDIA_ROOT = tempfile.mkdtemp(prefix="comptoir-test-media-")
 ACCOUNT_RATE_LIMITS = False

@@ -24,8 +24,7 @@ def set_policy(policy):
 
 
 def reply(ticket, author, text="Some text", **kwargs):
-    return services.ticket_reply(ticket=ticket, author=author, body_html=f"<p>{text}</p>",
-                                 **kwargs)
+    return services.ticket_reply(ticket=ticket, author=author, body_html=f"<p>{text}</p>", **kwargs)
 
 
 def test_new_ticket_gets_sequential_number_new_status_and_first_message(customer):
@@ -119,8 +118,9 @@ def test_either_side_can_close(customer, agent):
 
 def test_reply_on_resolved_ticket_reopens_it(customer, agent):
     ticket = make_ticket(customer)
-    services.ticket_change_status(ticket=ticket, actor=agent,
-                                  status=Status.objects.get(slug="resolved"))
+    services.ticket_change_status(
+        ticket=ticket, actor=agent, status=Status.objects.get(slug="resolved")
+    )
     ticket.refresh_from_db()
     assert ticket.resolved_at is not None
     reply(ticket, customer, "It came back")
@@ -151,8 +151,9 @@ def test_closed_policy_new_ticket_opens_linked_follow_up(customer):
     assert follow_up.subject == ticket.subject and follow_up.category == Category.NEW
     assert follow_up.messages.get().body_text == "Same issue again"
     assert ticket.category == Category.CLOSED and ticket.messages.count() == 1
-    assert TicketEvent.objects.filter(ticket=ticket, kind=EventKind.FOLLOW_UP,
-                                      new_value=str(follow_up.number)).exists()
+    assert TicketEvent.objects.filter(
+        ticket=ticket, kind=EventKind.FOLLOW_UP, new_value=str(follow_up.number)
+    ).exists()
 
 
 def test_closed_policy_refuse_keeps_ticket_read_only(customer):
@@ -188,13 +189,21 @@ def test_update_fields_logs_each_change(customer, agent):
 
     ticket = make_ticket(customer)
     product = ProductFactory(name="Facturation")
-    services.ticket_update_fields(ticket=ticket, actor=agent, type=ticket_type("bug"),
-                                  priority=priority("high"), products=[product],
-                                  custom_fields={"impact": "several"})
+    services.ticket_update_fields(
+        ticket=ticket,
+        actor=agent,
+        type=ticket_type("bug"),
+        priority=priority("high"),
+        products=[product],
+        custom_fields={"impact": "several"},
+    )
     ticket.refresh_from_db()
     assert ticket.type.slug == "bug" and ticket.priority.slug == "high"
-    fields = set(TicketEvent.objects.filter(ticket=ticket, kind=EventKind.FIELD)
-                 .values_list("field", flat=True))
+    fields = set(
+        TicketEvent.objects.filter(ticket=ticket, kind=EventKind.FIELD).values_list(
+            "field", flat=True
+        )
+    )
     assert fields == {"type", "priority", "products", "custom:impact"}
 
 
@@ -207,10 +216,15 @@ def test_events_are_append_only(customer):
 
 
 def test_pasted_image_becomes_inline_attachment(customer):
-    png = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJ"
-           "RU5ErkJggg==")
-    ticket = make_ticket(customer, body=f'<p>See</p><img src="data:image/png;base64,{png}">'
-                                        '<img src="https://tracker.example/pixel.gif">')
+    png = (
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJ"
+        "RU5ErkJggg=="
+    )
+    ticket = make_ticket(
+        customer,
+        body=f'<p>See</p><img src="data:image/png;base64,{png}">'
+        '<img src="https://tracker.example/pixel.gif">',
+    )
     message = ticket.messages.get()
     attachment = message.attachments.get()
     assert attachment.inline and attachment.content_type == "image/png"

@@ -14,15 +14,29 @@ class UserAdmin(BaseUserAdmin):
     filter_horizontal = ["organisations", "groups", "user_permissions"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        (_("Profile"), {"fields": ("first_name", "last_name", "phone", "language",
-                                   "time_zone", "date_format")}),
+        (
+            _("Profile"),
+            {
+                "fields": (
+                    "first_name",
+                    "last_name",
+                    "phone",
+                    "language",
+                    "time_zone",
+                    "date_format",
+                )
+            },
+        ),
         (_("Support"), {"fields": ("role", "organisations")}),
-        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups",
-                                       "user_permissions")}),
+        (
+            _("Permissions"),
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
         (_("Dates"), {"fields": ("last_login", "previous_login", "date_joined")}),
     )
-    add_fieldsets = ((None, {"classes": ("wide",),
-                             "fields": ("email", "role", "password1", "password2")}),)
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("email", "role", "password1", "password2")}),
+    )
 
 
 @admin.register(Organisation)

@@ -24,8 +24,11 @@ class UserPreferencesMiddleware:
         else:
             timezone.deactivate()
         # An explicit choice (language switch cookie) wins over the profile.
-        if user and user.is_authenticated and user.language and not request.COOKIES.get(
-            "django_language"
+        if (
+            user
+            and user.is_authenticated
+            and user.language
+            and not request.COOKIES.get("django_language")
         ):
             translation.activate(user.language)
             request.LANGUAGE_CODE = user.language

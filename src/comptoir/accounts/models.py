@@ -60,7 +60,9 @@ class User(AbstractUser):
         _("date format"), max_length=16, choices=DateFormat.choices, default=DateFormat.DAY_FIRST
     )
     organisations = models.ManyToManyField(
-        "accounts.Organisation", related_name="members", blank=True,
+        "accounts.Organisation",
+        related_name="members",
+        blank=True,
         verbose_name=_("organisations"),
     )
     previous_login = models.DateTimeField(_("previous login"), null=True, blank=True)
@@ -109,7 +111,10 @@ class SupportGroup(models.Model):
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     agents = models.ManyToManyField(
-        User, related_name="support_groups", blank=True, verbose_name=_("agents"),
+        User,
+        related_name="support_groups",
+        blank=True,
+        verbose_name=_("agents"),
         limit_choices_to={"role__in": [Role.AGENT, Role.ADMIN]},
     )
 

@@ -45,11 +45,24 @@ class LabelledMultipleChoiceField(forms.ModelMultipleChoiceField):
         return str(getattr(obj, "label", obj))
 
 
+def rich_text_attrs(rows: int) -> dict[str, Any]:
+    """Attributes of a textarea the editor enhances, with its translated button labels."""
+    return {
+        "rows": rows,
+        "data-rich": "1",
+        "data-bold-label": _("Bold"),
+        "data-italic-label": _("Italic"),
+        "data-list-label": _("Bulleted list"),
+    }
+
+
 class RichTextMixin(forms.Form):
     """A body typed in the editor (HTML) or, without JavaScript, as plain text."""
 
     body_format = forms.ChoiceField(
-        choices=[("text", "text"), ("html", "html")], initial="text", widget=forms.HiddenInput,
+        choices=[("text", "text"), ("html", "html")],
+        initial="text",
+        widget=forms.HiddenInput,
         required=False,
     )
     pending = forms.CharField(required=False, widget=forms.HiddenInput)
@@ -66,7 +79,9 @@ class RichTextMixin(forms.Form):
 
 def _custom_form_field(field: CustomField) -> forms.Field:
     common: dict[str, Any] = {
-        "label": field.label, "required": False, "help_text": field.help_text,
+        "label": field.label,
+        "required": False,
+        "help_text": field.help_text,
     }
     match field.field_type:
         case FieldType.LONG_TEXT:
@@ -74,8 +89,9 @@ def _custom_form_field(field: CustomField) -> forms.Field:
         case FieldType.CHOICE:
             return forms.ChoiceField(choices=[("", "—"), *field.choice_pairs()], **common)
         case FieldType.MULTI_CHOICE:
-            return forms.MultipleChoiceField(choices=field.choice_pairs(),
-                                             widget=forms.CheckboxSelectMultiple, **common)
+            return forms.MultipleChoiceField(
+                choices=field.choice_pairs(), widget=forms.CheckboxSelectMultiple, **common
+            )
         case FieldType.CHECKBOX:
             return forms.BooleanField(**common)
         case FieldType.DATE:
@@ -100,27 +116,42 @@ def custom_value(value: Any) -> Any:
 
 class NewTicketForm(RichTextMixin):
     organisation = forms.ModelChoiceField(
-        label=_("Organisation"), queryset=Organisation.objects.none(), required=False,
+        label=_("Organisation"),
+        queryset=Organisation.objects.none(),
+        required=False,
         empty_label=None,
     )
     products = forms.ModelMultipleChoiceField(
-        label=_("Products concerned"), queryset=Product.objects.filter(active=True),
-        required=False, widget=forms.CheckboxSelectMultiple,
+        label=_("Products concerned"),
+        queryset=Product.objects.filter(active=True),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
-    type = LabelledChoiceField(label=_("Type"), queryset=TicketType.objects.filter(active=True),
-                               empty_label=_("Choose a type"))
-    priority = LabelledChoiceField(label=_("Priority"),
-                                   queryset=Priority.objects.filter(active=True), empty_label=None)
+    type = LabelledChoiceField(
+        label=_("Type"),
+        queryset=TicketType.objects.filter(active=True),
+        empty_label=_("Choose a type"),
+    )
+    priority = LabelledChoiceField(
+        label=_("Priority"), queryset=Priority.objects.filter(active=True), empty_label=None
+    )
     themes = forms.ModelMultipleChoiceField(
-        label=_("Themes"), queryset=Theme.objects.filter(active=True), required=False,
+        label=_("Themes"),
+        queryset=Theme.objects.filter(active=True),
+        required=False,
         help_text=_("The modules concerned. Start typing a name to add one."),
     )
-    subject = forms.CharField(label=_("Subject"), max_length=250,
-                              help_text=_("A short summary support understands at a glance."))
+    subject = forms.CharField(
+        label=_("Subject"),
+        max_length=250,
+        help_text=_("A short summary support understands at a glance."),
+    )
     description = forms.CharField(
-        label=_("Description"), widget=forms.Textarea(attrs={"rows": 10, "data-rich": "1"}),
-        help_text=_("Be precise: page or screen, dates, what you expected. "
-                    "You can paste screenshots."),
+        label=_("Description"),
+        widget=forms.Textarea(attrs=rich_text_attrs(10)),
+        help_text=_(
+            "Be precise: page or screen, dates, what you expected. You can paste screenshots."
+        ),
         max_length=2_000_000,
     )
     attachments = MultipleFileField(label=_("Attachments"), required=False)
@@ -135,13 +166,20 @@ class NewTicketForm(RichTextMixin):
         field.required = self.organisation_count > 0
         if self.organisation_count == 1:
             field.initial = organisations[0].pk
-        default_priority = next((p for p in self.fields["priority"].queryset  # type: ignore[attr-defined]
-                                 if p.is_default), None)
+        default_priority = next(
+            (
+                p
+                for p in self.fields["priority"].queryset  # type: ignore[attr-defined]
+                if p.is_default
+            ),
+            None,
+        )
         if default_priority:
             self.fields["priority"].initial = default_priority.pk
         self.custom_fields = list(
-            CustomField.objects.filter(active=True, visible_to_customer=True)
-            .prefetch_related("ticket_types")
+            CustomField.objects.filter(active=True, visible_to_customer=True).prefetch_related(
+                "ticket_types"
+            )
         )
         for custom in self.custom_fields:
             form_field = _custom_form_field(custom)
@@ -182,7 +220,9 @@ class NewTicketForm(RichTextMixin):
 
 class ReplyForm(RichTextMixin):
     body = forms.CharField(
-        label=_("Your reply"), widget=forms.Textarea(attrs={"rows": 6, "data-rich": "1"}),
-        max_length=2_000_000, required=False,
+        label=_("Your reply"),
+        widget=forms.Textarea(attrs=rich_text_attrs(6)),
+        max_length=2_000_000,
+        required=False,
     )
     attachments = MultipleFileField(label=_("Attachments"), required=False)

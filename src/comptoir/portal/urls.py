@@ -11,7 +11,6 @@ urlpatterns = [
     path("tickets/<int:number>/", views.ticket_detail, name="ticket"),
     path("tickets/<int:number>/reply/", views.ticket_reply, name="ticket_reply"),
     path("tickets/<int:number>/close/", views.ticket_close, name="ticket_close"),
-    path("tickets/<int:number>/messages/<int:message_id>/", views.message_detail,
-         name="message"),
+    path("tickets/<int:number>/messages/<int:message_id>/", views.message_detail, name="message"),
     path("go/", views.jump, name="jump"),
 ]

@@ -48,9 +48,14 @@ def _store_uploads(request: HttpRequest, form: Any) -> list[Attachment]:
 def home(request: HttpRequest) -> HttpResponse:
     counts = queries.tab_counts(request.user)
     open_tickets = list(queries.portal_ticket_list(request.user, tab="open")[:10])
-    return render(request, "portal/home.html", {
-        "counts": counts, "open_tickets": open_tickets,
-    })
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "counts": counts,
+            "open_tickets": open_tickets,
+        },
+    )
 
 
 @login_required
@@ -76,19 +81,34 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     direction = "asc" if request.GET.get("dir") == "asc" else "desc"
     q = request.GET.get("q", "")[:200]
     counts = queries.tab_counts(request.user)
-    tickets = queries.portal_ticket_list(request.user, tab=tab, q=q, sort=sort,
-                                         direction=direction)
+    tickets = queries.portal_ticket_list(request.user, tab=tab, q=q, sort=sort, direction=direction)
     page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "portal/ticket_list.html", {
-        "page": page, "tab": tab, "sort": sort, "dir": direction, "q": q,
-        "sorts": [("updated", _("Last update")), ("created", _("Creation date")),
-                  ("status", _("Status")), ("number", _("Number"))],
-        "tabs": [
-            (key, label, counts[key]) for key, label in (
-                ("open", _("Open or in progress")), ("waiting", _("Waiting for your response")),
-                ("done", _("Resolved or closed")), ("all", _("All tickets")))
-        ],
-    })
+    return render(
+        request,
+        "portal/ticket_list.html",
+        {
+            "page": page,
+            "tab": tab,
+            "sort": sort,
+            "dir": direction,
+            "q": q,
+            "sorts": [
+                ("updated", _("Last update")),
+                ("created", _("Creation date")),
+                ("status", _("Status")),
+                ("number", _("Number")),
+            ],
+            "tabs": [
+                (key, label, counts[key])
+                for key, label in (
+                    ("open", _("Open or in progress")),
+                    ("waiting", _("Waiting for your response")),
+                    ("done", _("Resolved or closed")),
+                    ("all", _("All tickets")),
+                )
+            ],
+        },
+    )
 
 
 @login_required
@@ -116,8 +136,11 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    _("Your ticket %(ref)s has been created. We will answer it as soon as "
-                      "possible.") % {"ref": ticket.reference},
+                    _(
+                        "Your ticket %(ref)s has been created. We will answer it as soon as "
+                        "possible."
+                    )
+                    % {"ref": ticket.reference},
                     extra_tags="ticket-created",
                 )
                 return redirect("portal:ticket", number=ticket.number)
@@ -126,12 +149,12 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
         form = NewTicketForm(user=request.user)
         kept = []
         status = 200
-    return render(request, "portal/ticket_new.html",
-                  {"form": form, "pending": kept}, status=status)
+    return render(request, "portal/ticket_new.html", {"form": form, "pending": kept}, status=status)
 
 
-def _detail_context(request: HttpRequest, ticket: Any, reply_form: ReplyForm,
-                    pending: list[Attachment]) -> dict[str, Any]:
+def _detail_context(
+    request: HttpRequest, ticket: Any, reply_form: ReplyForm, pending: list[Attachment]
+) -> dict[str, Any]:
     conversation = list(
         queries.visible_messages(request.user, ticket).prefetch_related("attachments")
     )
@@ -145,8 +168,9 @@ def _detail_context(request: HttpRequest, ticket: Any, reply_form: ReplyForm,
         "custom_values": _custom_display(ticket, request.user),
         "reply_form": reply_form,
         "pending": pending,
-        "can_reply": not (closed and policy == ClosedReplyPolicy.REFUSE and
-                          not request.user.is_agent),
+        "can_reply": not (
+            closed and policy == ClosedReplyPolicy.REFUSE and not request.user.is_agent
+        ),
         "reply_opens_new": closed and policy == ClosedReplyPolicy.NEW_TICKET,
         "can_close": not closed,
     }
@@ -173,8 +197,9 @@ def _custom_display(ticket: Any, user: Any) -> list[tuple[str, str]]:
 @require_GET
 def ticket_detail(request: HttpRequest, number: int) -> HttpResponse:
     ticket = queries.access_ticket(request.user, number)
-    return render(request, "portal/ticket_detail.html",
-                  _detail_context(request, ticket, ReplyForm(), []))
+    return render(
+        request, "portal/ticket_detail.html", _detail_context(request, ticket, ReplyForm(), [])
+    )
 
 
 @login_required
@@ -186,22 +211,30 @@ def ticket_reply(request: HttpRequest, number: int) -> HttpResponse:
     if form.is_valid():
         try:
             result = services.ticket_reply(
-                ticket=ticket, author=request.user, body_html=form.body_html("body"),
+                ticket=ticket,
+                author=request.user,
+                body_html=form.body_html("body"),
                 attachments=kept,
             )
         except ValidationError as error:
             form.add_error("body", error)
         else:
             if result.opened_follow_up:
-                messages.success(request, _(
-                    "Ticket %(old)s is closed, so your message opened ticket %(new)s."
-                ) % {"old": ticket.reference, "new": result.ticket.reference})
+                messages.success(
+                    request,
+                    _("Ticket %(old)s is closed, so your message opened ticket %(new)s.")
+                    % {"old": ticket.reference, "new": result.ticket.reference},
+                )
             else:
                 messages.success(request, _("Your reply has been sent."))
             return redirect("portal:ticket", number=result.ticket.number)
     ticket = queries.access_ticket(request.user, number)
-    return render(request, "portal/ticket_detail.html",
-                  _detail_context(request, ticket, form, kept), status=400)
+    return render(
+        request,
+        "portal/ticket_detail.html",
+        _detail_context(request, ticket, form, kept),
+        status=400,
+    )
 
 
 @login_required
@@ -231,7 +264,9 @@ def attachment_download(request: HttpRequest, key: str) -> FileResponse:
     attachment = queries.access_attachment(request.user, key)
     inline = attachment.is_image
     response = FileResponse(
-        attachment.file.open("rb"), as_attachment=not inline, filename=attachment.filename,
+        attachment.file.open("rb"),
+        as_attachment=not inline,
+        filename=attachment.filename,
         content_type=attachment.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"

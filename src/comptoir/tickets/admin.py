@@ -19,8 +19,17 @@ LABELS = ["label_en", "label_fr", "label_es"]
 
 @admin.register(Status)
 class StatusAdmin(admin.ModelAdmin):
-    list_display = ["slug", *LABELS, "category", "colour", "order", "is_default",
-                    "when_assigned", "visible_to_customer", "active"]
+    list_display = [
+        "slug",
+        *LABELS,
+        "category",
+        "colour",
+        "order",
+        "is_default",
+        "when_assigned",
+        "visible_to_customer",
+        "active",
+    ]
     list_editable = ["order", "colour", "active"]
     list_filter = ["category"]
 
@@ -52,8 +61,15 @@ class ThemeAdmin(admin.ModelAdmin):
 
 @admin.register(CustomField)
 class CustomFieldAdmin(admin.ModelAdmin):
-    list_display = ["key", *LABELS, "field_type", "required", "visible_to_customer", "order",
-                    "active"]
+    list_display = [
+        "key",
+        *LABELS,
+        "field_type",
+        "required",
+        "visible_to_customer",
+        "order",
+        "active",
+    ]
     list_editable = ["order", "active"]
     filter_horizontal = ["ticket_types"]
 
@@ -78,8 +94,16 @@ class EventInline(admin.TabularInline):
 class TicketAdmin(admin.ModelAdmin):
     """Read-mostly: changes go through the services (the desk), which log events."""
 
-    list_display = ["number", "subject", "requester", "organisation", "status", "priority",
-                    "assignee", "updated_at"]
+    list_display = [
+        "number",
+        "subject",
+        "requester",
+        "organisation",
+        "status",
+        "priority",
+        "assignee",
+        "updated_at",
+    ]
     list_select_related = ["requester", "organisation", "status", "priority", "assignee"]
     list_filter = ["category", "status", "type", "priority", "channel"]
     search_fields = ["=number", "subject", "requester__email"]
@@ -93,8 +117,19 @@ class TicketAdmin(admin.ModelAdmin):
 @admin.register(Attachment)
 class AttachmentAdmin(admin.ModelAdmin):
     list_display = ["filename", "content_type", "size", "ticket", "created_at"]
-    readonly_fields = ["key", "ticket", "message", "uploaded_by", "file", "filename",
-                       "content_type", "size", "sha256", "inline", "created_at"]
+    readonly_fields = [
+        "key",
+        "ticket",
+        "message",
+        "uploaded_by",
+        "file",
+        "filename",
+        "content_type",
+        "size",
+        "sha256",
+        "inline",
+        "created_at",
+    ]
 
 
 @admin.register(HelpdeskSettings)

@@ -114,8 +114,10 @@ def extract_inline_images(clean_html: str, *, user) -> tuple[str, list[Attachmen
             return ""
         number = len(created) + 1
         attachment = attachment_store(
-            file=ContentFile(raw), filename=f"image-{number}.{data.group(1).split('/')[1]}",
-            user=user, inline=True,
+            file=ContentFile(raw),
+            filename=f"image-{number}.{data.group(1).split('/')[1]}",
+            user=user,
+            inline=True,
         )
         if attachment.content_type not in IMAGE_TYPES:
             attachment.file.delete(save=False)
@@ -137,6 +139,4 @@ def pending_attachments(*, keys: Iterable[str], user) -> list[Attachment]:  # ty
             continue
     if not valid:
         return []
-    return list(
-        Attachment.objects.filter(key__in=valid, uploaded_by=user, ticket__isnull=True)
-    )
+    return list(Attachment.objects.filter(key__in=valid, uploaded_by=user, ticket__isnull=True))

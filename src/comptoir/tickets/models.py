@@ -28,13 +28,13 @@ class TranslatedLabel(models.Model):
         abstract = True
         ordering = ["order", "pk"]
 
+    def __str__(self) -> str:
+        return self.label
+
     @property
     def label(self) -> str:
         lang = (translation.get_language() or "en")[:2]
         return getattr(self, f"label_{lang}", "") or self.label_en or self.label_fr
-
-    def __str__(self) -> str:
-        return self.label
 
 
 class Category(models.TextChoices):
@@ -53,18 +53,22 @@ DONE_CATEGORIES = (Category.RESOLVED, Category.CLOSED)
 class Status(TranslatedLabel):
     slug = models.SlugField(_("code"), unique=True)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
-    colour = models.CharField(_("colour"), max_length=7, default="#888888",
-                              help_text=_("A hex colour such as #e84393."))
+    colour = models.CharField(
+        _("colour"), max_length=7, default="#888888", help_text=_("A hex colour such as #e84393.")
+    )
     visible_to_customer = models.BooleanField(
-        _("shown to customers"), default=True,
+        _("shown to customers"),
+        default=True,
         help_text=_("When off, customers see the category's name instead."),
     )
     is_default = models.BooleanField(
-        _("default of its category"), default=False,
+        _("default of its category"),
+        default=False,
         help_text=_("Used when the system moves a ticket into this category."),
     )
     when_assigned = models.BooleanField(
-        _("used for assigned tickets"), default=False,
+        _("used for assigned tickets"),
+        default=False,
         help_text=_("An open status used instead of the default when the ticket has an agent."),
     )
 
@@ -112,8 +116,9 @@ class Theme(models.Model):
     """A module or functional area of a product ("thème" in seed 000)."""
 
     name = models.CharField(_("name"), max_length=120, unique=True)
-    products = models.ManyToManyField(Product, blank=True, related_name="themes",
-                                      verbose_name=_("products"))
+    products = models.ManyToManyField(
+        Product, blank=True, related_name="themes", verbose_name=_("products")
+    )
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -146,11 +151,18 @@ class CustomField(TranslatedLabel):
     help_fr = models.CharField(_("help (French)"), max_length=255, blank=True)
     help_es = models.CharField(_("help (Spanish)"), max_length=255, blank=True)
     choices = models.JSONField(
-        _("choices"), default=list, blank=True,
-        help_text=_('For choice fields: a list of {"value": ..., "en": ..., "fr": ..., "es": ...}.'),
+        _("choices"),
+        default=list,
+        blank=True,
+        help_text=_(
+            'For choice fields: a list of {"value": ..., "en": ..., "fr": ..., "es": ...}.'
+        ),
     )
     ticket_types = models.ManyToManyField(
-        TicketType, blank=True, related_name="custom_fields", verbose_name=_("ticket types"),
+        TicketType,
+        blank=True,
+        related_name="custom_fields",
+        verbose_name=_("ticket types"),
         help_text=_("Leave empty for every type."),
     )
 
@@ -166,8 +178,7 @@ class CustomField(TranslatedLabel):
     def choice_pairs(self) -> list[tuple[str, str]]:
         lang = (translation.get_language() or "en")[:2]
         return [
-            (str(c["value"]), str(c.get(lang) or c.get("en") or c["value"]))
-            for c in self.choices
+            (str(c["value"]), str(c.get(lang) or c.get("en") or c["value"])) for c in self.choices
         ]
 
 
@@ -180,32 +191,62 @@ class Channel(models.TextChoices):
 class Ticket(models.Model):
     number = models.PositiveIntegerField(_("number"), unique=True)
     subject = models.CharField(_("subject"), max_length=250)
-    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                  related_name="requested_tickets", verbose_name=_("requester"))
-    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT,
-                                     null=True, blank=True, related_name="tickets",
-                                     verbose_name=_("organisation"))
-    products = models.ManyToManyField(Product, blank=True, related_name="tickets",
-                                      verbose_name=_("products"))
-    themes = models.ManyToManyField(Theme, blank=True, related_name="tickets",
-                                    verbose_name=_("themes"))
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="requested_tickets",
+        verbose_name=_("requester"),
+    )
+    organisation = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("organisation"),
+    )
+    products = models.ManyToManyField(
+        Product, blank=True, related_name="tickets", verbose_name=_("products")
+    )
+    themes = models.ManyToManyField(
+        Theme, blank=True, related_name="tickets", verbose_name=_("themes")
+    )
     type = models.ForeignKey(TicketType, on_delete=models.PROTECT, verbose_name=_("type"))
     priority = models.ForeignKey(Priority, on_delete=models.PROTECT, verbose_name=_("priority"))
     status = models.ForeignKey(Status, on_delete=models.PROTECT, verbose_name=_("status"))
     # Denormalised from status so list filters need no join; services keep it in step.
-    category = models.CharField(_("status category"), max_length=20, choices=Category.choices,
-                                db_index=True)
-    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                                 blank=True, related_name="assigned_tickets",
-                                 verbose_name=_("assigned agent"))
-    group = models.ForeignKey("accounts.SupportGroup", on_delete=models.SET_NULL, null=True,
-                              blank=True, related_name="tickets", verbose_name=_("group"))
-    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices,
-                               default=Channel.WEB)
+    category = models.CharField(
+        _("status category"), max_length=20, choices=Category.choices, db_index=True
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+        verbose_name=_("assigned agent"),
+    )
+    group = models.ForeignKey(
+        "accounts.SupportGroup",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("group"),
+    )
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=Channel.choices, default=Channel.WEB
+    )
     language = models.CharField(_("language"), max_length=8, default="fr")
     custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
-    follows = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
-                                related_name="follow_ups", verbose_name=_("follows ticket"))
+    follows = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="follow_ups",
+        verbose_name=_("follows ticket"),
+    )
     created_at = models.DateTimeField(_("created"), db_index=True)
     updated_at = models.DateTimeField(_("updated"), db_index=True)
     first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
@@ -217,8 +258,9 @@ class Ticket(models.Model):
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
         indexes = [
-            models.Index(fields=["requester", "category", "-updated_at"],
-                         name="ticket_requester_cat_upd"),
+            models.Index(
+                fields=["requester", "category", "-updated_at"], name="ticket_requester_cat_upd"
+            ),
             models.Index(fields=["organisation", "category"], name="ticket_org_cat"),
             models.Index(fields=["assignee", "category"], name="ticket_assignee_cat"),
         ]
@@ -236,16 +278,24 @@ class TicketCounter(models.Model):
 
     value = models.PositiveIntegerField(default=1000)
 
+    def __str__(self) -> str:
+        return str(self.value)
+
 
 class Message(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                               related_name="+", verbose_name=_("author"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("author"),
+    )
     internal = models.BooleanField(_("internal note"), default=False)
     body_html = models.TextField(_("message"))
     body_text = models.TextField(_("text"))
-    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices,
-                               default=Channel.WEB)
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=Channel.choices, default=Channel.WEB
+    )
     created_at = models.DateTimeField(_("created"), db_index=True)
 
     class Meta:
@@ -268,12 +318,15 @@ class Attachment(models.Model):
     form that fails validation keeps what was already sent."""
 
     key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, null=True, blank=True,
-                               related_name="attachments")
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, null=True, blank=True,
-                                related_name="attachments")
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                    related_name="+")
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    )
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     file = models.FileField(upload_to=attachment_path, max_length=200)
     filename = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(_("content type"), max_length=120)
@@ -311,8 +364,9 @@ class TicketEvent(models.Model):
     """Append-only audit trail: who changed what, when, from what to what."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                              blank=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     kind = models.CharField(max_length=20, choices=EventKind.choices)
     field = models.CharField(max_length=64, blank=True)
     old_value = models.TextField(blank=True)
@@ -323,6 +377,9 @@ class TicketEvent(models.Model):
         ordering = ["created_at", "pk"]
         verbose_name = _("ticket event")
         verbose_name_plural = _("ticket events")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.field}".strip()
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
@@ -340,7 +397,9 @@ class HelpdeskSettings(models.Model):
     """The helpdesk's behaviour settings, one row, edited in the admin."""
 
     closed_reply_policy = models.CharField(
-        _("reply on a closed ticket"), max_length=20, choices=ClosedReplyPolicy.choices,
+        _("reply on a closed ticket"),
+        max_length=20,
+        choices=ClosedReplyPolicy.choices,
         default=ClosedReplyPolicy.REOPEN,
     )
 

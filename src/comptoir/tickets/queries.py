@@ -34,8 +34,16 @@ def access_ticket(user: User, number: int | str) -> Ticket:
         raise Http404 from None
     ticket = (
         visible_tickets(user)
-        .select_related("status", "type", "priority", "assignee", "organisation", "requester",
-                        "group", "follows")
+        .select_related(
+            "status",
+            "type",
+            "priority",
+            "assignee",
+            "organisation",
+            "requester",
+            "group",
+            "follows",
+        )
         .filter(number=value)
         .first()
     )
@@ -105,7 +113,11 @@ def tab_counts(user: User) -> dict[str, int]:
 
 
 def portal_ticket_list(
-    user: User, *, tab: str = "open", q: str = "", sort: str = "updated",
+    user: User,
+    *,
+    tab: str = "open",
+    q: str = "",
+    sort: str = "updated",
     direction: str = "desc",
 ) -> QuerySet[Ticket]:
     tickets = visible_tickets(user).filter(category__in=PORTAL_TABS.get(tab, PORTAL_TABS["all"]))
@@ -113,8 +125,9 @@ def portal_ticket_list(
     if q:
         number = parse_ticket_number(q)
         match = Q(subject__icontains=q) | Q(
-            pk__in=Message.objects.filter(internal=False, body_text__icontains=q)
-            .values("ticket_id")
+            pk__in=Message.objects.filter(internal=False, body_text__icontains=q).values(
+                "ticket_id"
+            )
         )
         if number is not None:
             match |= Q(number=number)

@@ -75,12 +75,22 @@ def status_for_category(category: str, *, assigned: bool = False) -> Status:
 
 
 def _record(
-    ticket: Ticket, actor: User | None, kind: str, *, at: datetime,
-    field: str = "", old: Any = "", new: Any = "",
+    ticket: Ticket,
+    actor: User | None,
+    kind: str,
+    *,
+    at: datetime,
+    field: str = "",
+    old: Any = "",
+    new: Any = "",
 ) -> TicketEvent:
     return TicketEvent.objects.create(
-        ticket=ticket, actor=actor, kind=kind, field=field,
-        old_value="" if old is None else str(old), new_value="" if new is None else str(new),
+        ticket=ticket,
+        actor=actor,
+        kind=kind,
+        field=field,
+        old_value="" if old is None else str(old),
+        new_value="" if new is None else str(new),
         created_at=at,
     )
 
@@ -104,13 +114,16 @@ def _apply_status(ticket: Ticket, status: Status, *, actor: User | None, at: dat
     return True
 
 
-def _enqueue_notification(ticket: Ticket, event: str, *, actor: User | None,
-                          message: Message | None = None) -> None:
+def _enqueue_notification(
+    ticket: Ticket, event: str, *, actor: User | None, message: Message | None = None
+) -> None:
     from .tasks import notify_ticket_event
 
     # The database task backend writes the job in this same transaction.
     notify_ticket_event.enqueue(
-        ticket_id=ticket.pk, event=event, actor_id=actor.pk if actor else None,
+        ticket_id=ticket.pk,
+        event=event,
+        actor_id=actor.pk if actor else None,
         message_id=message.pk if message else None,
     )
 
@@ -177,25 +190,38 @@ def ticket_create(
     now = timezone.now()
     status = status_for_category(Category.NEW)
     ticket = Ticket.objects.create(
-        number=_next_number(), subject=subject[:250], requester=requester,
-        organisation=organisation, type=type, priority=priority, status=status,
-        category=status.category, channel=channel, language=language,
-        custom_fields=custom_fields or {}, group=group, follows=follows,
-        created_at=now, updated_at=now,
+        number=_next_number(),
+        subject=subject[:250],
+        requester=requester,
+        organisation=organisation,
+        type=type,
+        priority=priority,
+        status=status,
+        category=status.category,
+        channel=channel,
+        language=language,
+        custom_fields=custom_fields or {},
+        group=group,
+        follows=follows,
+        created_at=now,
+        updated_at=now,
     )
     if products:
         ticket.products.set(products)
     if themes:
         ticket.themes.set(themes)
     message = Message.objects.create(
-        ticket=ticket, author=author, body_html=body_html, body_text=body_text,
-        channel=channel, created_at=now,
+        ticket=ticket,
+        author=author,
+        body_html=body_html,
+        body_text=body_text,
+        channel=channel,
+        created_at=now,
     )
     _attach([*attachments, *inline], ticket=ticket, message=message)
     _record(ticket, author, EventKind.CREATED, at=now)
     if follows is not None:
-        _record(follows, author, EventKind.FOLLOW_UP, at=now, field="follow_up",
-                new=ticket.number)
+        _record(follows, author, EventKind.FOLLOW_UP, at=now, field="follow_up", new=ticket.number)
     _enqueue_notification(ticket, "created", actor=author, message=message)
     return ticket
 
@@ -238,16 +264,25 @@ def ticket_reply(
         policy = HelpdeskSettings.load().closed_reply_policy
         if policy == ClosedReplyPolicy.REFUSE:
             raise TicketClosedError(
-                _("This ticket is closed and can no longer be answered. "
-                  "Please open a new ticket.")
+                _("This ticket is closed and can no longer be answered. Please open a new ticket.")
             )
         if policy == ClosedReplyPolicy.NEW_TICKET:
             follow_up = ticket_create(
-                requester=ticket.requester, subject=ticket.subject, description_html=body_html,
-                type=ticket.type, priority=ticket.priority, organisation=ticket.organisation,
-                products=list(ticket.products.all()), themes=list(ticket.themes.all()),
-                custom_fields=ticket.custom_fields, attachments=attachments, channel=channel,
-                language=ticket.language, created_by=author, group=ticket.group, follows=ticket,
+                requester=ticket.requester,
+                subject=ticket.subject,
+                description_html=body_html,
+                type=ticket.type,
+                priority=ticket.priority,
+                organisation=ticket.organisation,
+                products=list(ticket.products.all()),
+                themes=list(ticket.themes.all()),
+                custom_fields=ticket.custom_fields,
+                attachments=attachments,
+                channel=channel,
+                language=ticket.language,
+                created_by=author,
+                group=ticket.group,
+                follows=ticket,
             )
             first = follow_up.messages.get()
             return ReplyResult(message=first, ticket=follow_up, opened_follow_up=True)
@@ -257,18 +292,23 @@ def ticket_reply(
         raise ValidationError(_("The message is empty."))
     now = timezone.now()
     message = Message.objects.create(
-        ticket=ticket, author=author, internal=internal, body_html=body, body_text=text,
-        channel=channel, created_at=now,
+        ticket=ticket,
+        author=author,
+        internal=internal,
+        body_html=body,
+        body_text=text,
+        channel=channel,
+        created_at=now,
     )
     _attach([*attachments, *inline], ticket=ticket, message=message)
-    _record(ticket, author, EventKind.NOTE if internal else EventKind.REPLY, at=now,
-            new=message.pk)
+    _record(ticket, author, EventKind.NOTE if internal else EventKind.REPLY, at=now, new=message.pk)
     if not internal:
         if author.is_agent:
             if ticket.first_response_at is None:
                 ticket.first_response_at = now
-            _apply_status(ticket, status_for_category(Category.PENDING_CUSTOMER),
-                          actor=author, at=now)
+            _apply_status(
+                ticket, status_for_category(Category.PENDING_CUSTOMER), actor=author, at=now
+            )
         else:
             policy = HelpdeskSettings.load().closed_reply_policy
             target = _customer_reply_target(ticket, policy)
@@ -313,11 +353,19 @@ def ticket_assign(*, ticket: Ticket, actor: User | None, assignee: User | None) 
     now = timezone.now()
     old = ticket.assignee.email if ticket.assignee else ""
     ticket.assignee = assignee
-    _record(ticket, actor, EventKind.FIELD, at=now, field="assignee", old=old,
-            new=assignee.email if assignee else "")
+    _record(
+        ticket,
+        actor,
+        EventKind.FIELD,
+        at=now,
+        field="assignee",
+        old=old,
+        new=assignee.email if assignee else "",
+    )
     if assignee is not None and ticket.category in (Category.NEW, Category.OPEN):
-        _apply_status(ticket, status_for_category(Category.OPEN, assigned=True),
-                      actor=actor, at=now)
+        _apply_status(
+            ticket, status_for_category(Category.OPEN, assigned=True), actor=actor, at=now
+        )
     ticket.updated_at = now
     ticket.save()
     _enqueue_notification(ticket, "assigned", actor=actor)
@@ -343,8 +391,15 @@ def ticket_update_fields(*, ticket: Ticket, actor: User | None, **changes: Any) 
         old, new = getattr(ticket, name), changes[name]
         if old != new:
             setattr(ticket, name, new)
-            _record(ticket, actor, EventKind.FIELD, at=now, field=name,
-                    old=getattr(old, "slug", old), new=getattr(new, "slug", new))
+            _record(
+                ticket,
+                actor,
+                EventKind.FIELD,
+                at=now,
+                field=name,
+                old=getattr(old, "slug", old),
+                new=getattr(new, "slug", new),
+            )
             changed = True
     for name in ("products", "themes"):
         if name not in changes:
@@ -354,15 +409,29 @@ def ticket_update_fields(*, ticket: Ticket, actor: User | None, **changes: Any) 
         new_names = sorted(str(o) for o in changes[name])
         if old_names != new_names:
             manager.set(changes[name])
-            _record(ticket, actor, EventKind.FIELD, at=now, field=name,
-                    old=", ".join(old_names), new=", ".join(new_names))
+            _record(
+                ticket,
+                actor,
+                EventKind.FIELD,
+                at=now,
+                field=name,
+                old=", ".join(old_names),
+                new=", ".join(new_names),
+            )
             changed = True
     if "custom_fields" in changes:
         merged = {**ticket.custom_fields, **changes["custom_fields"]}
         for key in sorted(set(merged) | set(ticket.custom_fields)):
             if merged.get(key) != ticket.custom_fields.get(key):
-                _record(ticket, actor, EventKind.FIELD, at=now, field=f"custom:{key}",
-                        old=ticket.custom_fields.get(key, ""), new=merged.get(key, ""))
+                _record(
+                    ticket,
+                    actor,
+                    EventKind.FIELD,
+                    at=now,
+                    field=f"custom:{key}",
+                    old=ticket.custom_fields.get(key, ""),
+                    new=merged.get(key, ""),
+                )
                 changed = True
         ticket.custom_fields = merged
     if changed:

@@ -18,8 +18,9 @@ _REQUESTER_EVENTS = {"created", "reply", "status", "assigned"}
 _AGENT_EVENTS = {"reply"}
 
 
-def _recipients(ticket: Ticket, event: str, actor: User | None,
-                message: Message | None) -> list[User]:
+def _recipients(
+    ticket: Ticket, event: str, actor: User | None, message: Message | None
+) -> list[User]:
     people: list[User] = []
     if message is not None and message.internal:
         return people
@@ -32,15 +33,17 @@ def _recipients(ticket: Ticket, event: str, actor: User | None,
 
 
 @task()
-def notify_ticket_event(*, ticket_id: int, event: str, actor_id: int | None,
-                        message_id: int | None) -> int:
+def notify_ticket_event(
+    *, ticket_id: int, event: str, actor_id: int | None, message_id: int | None
+) -> int:
     """Email the people a change concerns, each in their own language.
 
     Idempotent enough to run twice: it only sends mail, never changes data.
     Returns the number of mails sent.
     """
     ticket = (
-        Ticket.objects.select_related("requester", "assignee", "status").filter(pk=ticket_id)
+        Ticket.objects.select_related("requester", "assignee", "status")
+        .filter(pk=ticket_id)
         .first()
     )
     if ticket is None:
@@ -51,7 +54,10 @@ def notify_ticket_event(*, ticket_id: int, event: str, actor_id: int | None,
     for person in _recipients(ticket, event, actor, message):
         with translation.override(person.language or ticket.language or settings.LANGUAGE_CODE):
             context = {
-                "ticket": ticket, "event": event, "message": message, "recipient": person,
+                "ticket": ticket,
+                "event": event,
+                "message": message,
+                "recipient": person,
                 "url": settings.SITE_URL.rstrip("/")
                 + reverse("portal:ticket", kwargs={"number": ticket.number}),
             }

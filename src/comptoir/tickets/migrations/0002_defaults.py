@@ -11,10 +11,26 @@ STATUSES = [
     ("new", "new", "#d63384", "New", "Nouveau", "Nuevo", True, False),
     ("acknowledged", "open", "#e67e22", "Acknowledged", "En analyse", "En análisis", True, False),
     ("assigned", "open", "#2f6fdf", "Assigned", "Affecté", "Asignado", False, True),
-    ("waiting", "pending_customer", "#8e44ad", "Waiting for your response",
-     "En attente de votre réponse", "Esperando su respuesta", True, False),
-    ("it-working", "pending_internal", "#0f8a8a", "IT working",
-     "Intervention technique en cours", "Equipo técnico trabajando", True, False),
+    (
+        "waiting",
+        "pending_customer",
+        "#8e44ad",
+        "Waiting for your response",
+        "En attente de votre réponse",
+        "Esperando su respuesta",
+        True,
+        False,
+    ),
+    (
+        "it-working",
+        "pending_internal",
+        "#0f8a8a",
+        "IT working",
+        "Intervention technique en cours",
+        "Equipo técnico trabajando",
+        True,
+        False,
+    ),
     ("resolved", "resolved", "#1e8a4c", "Resolved", "Résolu", "Resuelto", True, False),
     ("closed", "closed", "#6c757d", "Closed", "Fermé", "Cerrado", True, False),
 ]
@@ -40,8 +56,11 @@ DEFECT_TYPES = ["bug", "problem", "system-error"]
 
 CUSTOM_FIELDS = [
     {
-        "key": "reproducibility", "field_type": "choice",
-        "label_en": "Reproducibility", "label_fr": "Reproductibilité", "label_es": "Reproducibilidad",
+        "key": "reproducibility",
+        "field_type": "choice",
+        "label_en": "Reproducibility",
+        "label_fr": "Reproductibilité",
+        "label_es": "Reproducibilidad",
         "help_en": "Does the problem happen every time, sometimes, or once?",
         "help_fr": "L'anomalie est-elle récurrente, ponctuelle… ?",
         "help_es": "¿El problema ocurre siempre, a veces o una sola vez?",
@@ -52,42 +71,63 @@ CUSTOM_FIELDS = [
             {"value": "once", "en": "Happened once", "fr": "Une seule fois", "es": "Una sola vez"},
             {"value": "not-tried", "en": "Not tried", "fr": "Non essayé", "es": "No probado"},
         ],
-        "types": DEFECT_TYPES, "order": 10,
+        "types": DEFECT_TYPES,
+        "order": 10,
     },
     {
-        "key": "impact", "field_type": "choice",
-        "label_en": "Impact", "label_fr": "Impact", "label_es": "Impacto",
+        "key": "impact",
+        "field_type": "choice",
+        "label_en": "Impact",
+        "label_fr": "Impact",
+        "label_es": "Impacto",
         "help_en": "Who or what is affected?",
         "help_fr": "Indiquez les répercussions : un ou plusieurs utilisateurs, l'esthétique…",
         "help_es": "¿A quién o qué afecta?",
         "choices": [
-            {"value": "blocking", "en": "Blocks all users", "fr": "Bloque tous les utilisateurs",
-             "es": "Bloquea a todos los usuarios"},
-            {"value": "several", "en": "Several users", "fr": "Plusieurs utilisateurs",
-             "es": "Varios usuarios"},
+            {
+                "value": "blocking",
+                "en": "Blocks all users",
+                "fr": "Bloque tous les utilisateurs",
+                "es": "Bloquea a todos los usuarios",
+            },
+            {
+                "value": "several",
+                "en": "Several users",
+                "fr": "Plusieurs utilisateurs",
+                "es": "Varios usuarios",
+            },
             {"value": "one", "en": "One user", "fr": "Un utilisateur", "es": "Un usuario"},
             {"value": "cosmetic", "en": "Cosmetic", "fr": "Esthétique", "es": "Estético"},
         ],
-        "types": DEFECT_TYPES, "order": 20,
+        "types": DEFECT_TYPES,
+        "order": 20,
     },
     {
-        "key": "steps-to-reproduce", "field_type": "long_text",
-        "label_en": "Steps to reproduce", "label_fr": "Étapes pour reproduire",
+        "key": "steps-to-reproduce",
+        "field_type": "long_text",
+        "label_en": "Steps to reproduce",
+        "label_fr": "Étapes pour reproduire",
         "label_es": "Pasos para reproducir",
         "help_en": "The steps that lead to the problem.",
         "help_fr": "Les étapes effectuées qui conduisent à l'anomalie constatée.",
         "help_es": "Los pasos que llevan al problema.",
-        "choices": [], "types": DEFECT_TYPES, "order": 30,
+        "choices": [],
+        "types": DEFECT_TYPES,
+        "order": 30,
     },
     {
-        "key": "additional-information", "field_type": "long_text",
-        "label_en": "Additional information", "label_fr": "Informations complémentaires",
+        "key": "additional-information",
+        "field_type": "long_text",
+        "label_en": "Additional information",
+        "label_fr": "Informations complémentaires",
         "label_es": "Información adicional",
         "help_en": "Anything useful to follow up, such as another person to contact.",
         "help_fr": "Toute information utile au suivi, par exemple la personne à contacter si "
-                   "différente du créateur du ticket.",
+        "différente du créateur du ticket.",
         "help_es": "Cualquier dato útil, por ejemplo otra persona de contacto.",
-        "choices": [], "types": [], "order": 40,
+        "choices": [],
+        "types": [],
+        "order": 40,
     },
 ]
 
@@ -101,20 +141,41 @@ def install(apps, schema_editor):
     HelpdeskSettings = apps.get_model("tickets", "HelpdeskSettings")
 
     for order, (slug, category, colour, en, fr, es, default, assigned) in enumerate(STATUSES):
-        Status.objects.get_or_create(slug=slug, defaults={
-            "category": category, "colour": colour, "label_en": en, "label_fr": fr,
-            "label_es": es, "is_default": default, "when_assigned": assigned,
-            "order": order * 10,
-        })
+        Status.objects.get_or_create(
+            slug=slug,
+            defaults={
+                "category": category,
+                "colour": colour,
+                "label_en": en,
+                "label_fr": fr,
+                "label_es": es,
+                "is_default": default,
+                "when_assigned": assigned,
+                "order": order * 10,
+            },
+        )
     for order, (slug, en, fr, es) in enumerate(TYPES):
-        TicketType.objects.get_or_create(slug=slug, defaults={
-            "label_en": en, "label_fr": fr, "label_es": es, "order": order * 10,
-        })
+        TicketType.objects.get_or_create(
+            slug=slug,
+            defaults={
+                "label_en": en,
+                "label_fr": fr,
+                "label_es": es,
+                "order": order * 10,
+            },
+        )
     for order, (slug, colour, en, fr, es, default) in enumerate(PRIORITIES):
-        Priority.objects.get_or_create(slug=slug, defaults={
-            "colour": colour, "label_en": en, "label_fr": fr, "label_es": es,
-            "is_default": default, "order": order * 10,
-        })
+        Priority.objects.get_or_create(
+            slug=slug,
+            defaults={
+                "colour": colour,
+                "label_en": en,
+                "label_fr": fr,
+                "label_es": es,
+                "is_default": default,
+                "order": order * 10,
+            },
+        )
     for spec in CUSTOM_FIELDS:
         spec = dict(spec)
         types = spec.pop("types")
