@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from crontask import cron
 from django.conf import settings
 from django.core.mail import send_mail
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from comptoir.accounts.models import User
 
-from .models import Message, Ticket
+from .models import Attachment, Message, Ticket
 
 # Which events tell the requester, and which tell the agent in charge.
 _REQUESTER_EVENTS = {"created", "reply", "status", "assigned"}
@@ -65,3 +68,25 @@ def notify_ticket_event(
             body = render_to_string("tickets/email/body.txt", context)
         sent += send_mail(" ".join(subject.split()), body, None, [person.email])
     return sent
+
+
+DRAFT_ATTACHMENT_LIFETIME = timedelta(days=2)
+
+
+@cron("17 3 * * *")
+@task()
+def purge_draft_attachments() -> int:
+    """Delete files uploaded on a form that was never completed.
+
+    A failed submit keeps its uploads as drafts so the person need not send
+    them again; after two days nobody is coming back for them.
+    """
+    stale = Attachment.objects.filter(
+        ticket__isnull=True, created_at__lt=timezone.now() - DRAFT_ATTACHMENT_LIFETIME
+    )
+    removed = 0
+    for attachment in stale.iterator(chunk_size=500):
+        attachment.file.delete(save=False)
+        attachment.delete()
+        removed += 1
+    return removed
