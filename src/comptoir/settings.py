@@ -73,6 +73,10 @@ INSTALLED_APPS = [
     "comptoir.accounts",
     "comptoir.tickets",
     "comptoir.portal",
+    "comptoir.kb",
+    "comptoir.search",
+    "comptoir.mail",
+    "comptoir.sla",
 ]
 
 MIDDLEWARE = [

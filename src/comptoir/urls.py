@@ -8,5 +8,9 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("attachments/<str:key>/", portal_views.attachment_download, name="attachment"),
+    path("kb/", include("comptoir.kb.urls")),
+    path("search/", include("comptoir.search.urls")),
+    path("mail/", include("comptoir.mail.urls")),
+    path("sla/", include("comptoir.sla.urls")),
     path("", include("comptoir.portal.urls")),
 ]
