@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from comptoir.accounts.models import Organisation, User
@@ -28,6 +29,11 @@ class MultipleFileInput(forms.ClearableFileInput):
 class MultipleFileField(forms.FileField):
     widget = MultipleFileInput
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Empty or oversized files are refused when stored, with the file's name.
+        kwargs.setdefault("allow_empty_file", True)
+        super().__init__(*args, **kwargs)
+
     def clean(self, data: Any, initial: Any = None) -> list[Any]:
         single = super().clean
         if isinstance(data, list | tuple):
@@ -40,7 +46,25 @@ class LabelledChoiceField(forms.ModelChoiceField):
         return str(getattr(obj, "label", obj))
 
 
-class LabelledMultipleChoiceField(forms.ModelMultipleChoiceField):
+class BoundedMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Refuses ids no database integer can hold instead of letting the query overflow."""
+
+    def _check_values(self, value: Any) -> Any:
+        for pk in value or ():
+            try:
+                number = int(str(pk))
+            except ValueError:
+                continue  # reported by the parent as an invalid value
+            if not -(2**63) <= number < 2**63:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super()._check_values(value)
+
+
+class LabelledMultipleChoiceField(BoundedMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return str(getattr(obj, "label", obj))
 
@@ -121,7 +145,7 @@ class NewTicketForm(RichTextMixin):
         required=False,
         empty_label=None,
     )
-    products = forms.ModelMultipleChoiceField(
+    products = BoundedMultipleChoiceField(
         label=_("Products concerned"),
         queryset=Product.objects.filter(active=True),
         required=False,
@@ -135,7 +159,7 @@ class NewTicketForm(RichTextMixin):
     priority = LabelledChoiceField(
         label=_("Priority"), queryset=Priority.objects.filter(active=True), empty_label=None
     )
-    themes = forms.ModelMultipleChoiceField(
+    themes = BoundedMultipleChoiceField(
         label=_("Themes"),
         queryset=Theme.objects.filter(active=True),
         required=False,
@@ -165,7 +189,9 @@ class NewTicketForm(RichTextMixin):
         self.organisation_count = len(organisations)
         field.required = self.organisation_count > 0
         if self.organisation_count == 1:
+            # Shown read-only: the one organisation is used whatever the request says.
             field.initial = organisations[0].pk
+            field.disabled = True
         default_priority = next(
             (
                 p
@@ -205,7 +231,8 @@ class NewTicketForm(RichTextMixin):
             if not applies:
                 data.pop(name, None)
                 continue
-            if custom.required and value in (None, "", [], False):
+            # 0 is a value: False is matched by identity, since 0 == False.
+            if custom.required and (value is None or value is False or value in ("", [])):
                 self.add_error(name, _("This field is required."))
         return data
 

@@ -28,6 +28,7 @@ from comptoir.tickets.models import (
 from .forms import NewTicketForm, ReplyForm
 
 PAGE_SIZE = 20
+MAX_SEARCH = 200
 
 
 def _store_uploads(request: HttpRequest, form: Any) -> list[Attachment]:
@@ -41,6 +42,11 @@ def _store_uploads(request: HttpRequest, form: Any) -> list[Attachment]:
     form.data = form.data.copy()
     form.data["pending"] = ",".join(str(a.key) for a in kept)
     return kept
+
+
+def _search_text(request: HttpRequest) -> str:
+    """The words searched for, bounded (a redirect or a query must not grow with it)."""
+    return " ".join(request.GET.get("q", "").replace("\x00", "").split())[:MAX_SEARCH]
 
 
 @login_required
@@ -62,7 +68,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def jump(request: HttpRequest) -> HttpResponse:
     """The search box: a ticket number goes straight to the ticket, text searches."""
-    q = request.GET.get("q", "").strip()
+    q = _search_text(request)
     number = queries.parse_ticket_number(q)
     if number is not None and queries.visible_tickets(request.user).filter(number=number).exists():
         return redirect("portal:ticket", number=number)
@@ -79,7 +85,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     if sort not in queries.SORTS:
         sort = "updated"
     direction = "asc" if request.GET.get("dir") == "asc" else "desc"
-    q = request.GET.get("q", "")[:200]
+    q = _search_text(request)
     counts = queries.tab_counts(request.user)
     tickets = queries.portal_ticket_list(request.user, tab=tab, q=q, sort=sort, direction=direction)
     page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -168,12 +174,19 @@ def _detail_context(
         "custom_values": _custom_display(ticket, request.user),
         "reply_form": reply_form,
         "pending": pending,
-        "can_reply": not (
-            closed and policy == ClosedReplyPolicy.REFUSE and not request.user.is_agent
-        ),
+        "can_reply": _can_reply(request.user, ticket, policy),
         "reply_opens_new": closed and policy == ClosedReplyPolicy.NEW_TICKET,
         "can_close": not closed,
     }
+
+
+def _can_reply(user: Any, ticket: Any, policy: str) -> bool:
+    """False when the helpdesk treats closed tickets as read-only for customers."""
+    return not (
+        ticket.category == Category.CLOSED
+        and policy == ClosedReplyPolicy.REFUSE
+        and not user.is_agent
+    )
 
 
 def _custom_display(ticket: Any, user: Any) -> list[tuple[str, str]]:
@@ -207,6 +220,18 @@ def ticket_detail(request: HttpRequest, number: int) -> HttpResponse:
 def ticket_reply(request: HttpRequest, number: int) -> HttpResponse:
     ticket = queries.access_ticket(request.user, number)
     form = ReplyForm(request.POST, request.FILES)
+    if not _can_reply(request.user, ticket, HelpdeskSettings.load().closed_reply_policy):
+        # Refused before anything is stored: neither the message nor its files.
+        form.add_error(
+            None,
+            _("This ticket is closed and can no longer be answered. Please open a new ticket."),
+        )
+        return render(
+            request,
+            "portal/ticket_detail.html",
+            _detail_context(request, ticket, form, []),
+            status=400,
+        )
     kept = _store_uploads(request, form)
     if form.is_valid():
         try:

@@ -96,6 +96,8 @@ def extract_inline_images(clean_html: str, *, user) -> tuple[str, list[Attachmen
     created: list[Attachment] = []
     prefix = reverse("attachment", kwargs={"key": "00000000-0000-0000-0000-000000000000"})
     prefix = prefix.split("00000000")[0]
+    # Exactly one attachment's address: not "/attachments/../anything".
+    ours = re.compile(re.escape(prefix) + r"[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}/")
 
     def replace(tag_match: re.Match[str]) -> str:
         tag = tag_match.group(0)
@@ -103,7 +105,7 @@ def extract_inline_images(clean_html: str, *, user) -> tuple[str, list[Attachmen
         if not src_match:
             return ""
         src = src_match.group(1)
-        if src.startswith(prefix):
+        if ours.fullmatch(src):
             return tag
         data = _DATA_URI.match(src.replace("&#x2B;", "+"))
         if not data:
