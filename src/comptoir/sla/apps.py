@@ -6,3 +6,9 @@ class SlaConfig(AppConfig):
     name = "comptoir.sla"
     label = "sla"
     verbose_name = _("SLAs and automations")
+
+    def ready(self) -> None:
+        from . import retries
+
+        # Failed background tasks of every app are retried with backoff.
+        retries.connect()

@@ -1,0 +1,296 @@
+"""Automation rules at work: time sweeps and event rules.
+
+Every action goes through ``tickets.services`` so events and notifications happen
+as when a person acts. The actor is the *automation account*: an inactive agent
+account (it cannot log in) that appears as the author of the changes in the
+ticket's history. The mail app then tells the requester as it does for a
+person's change (its "resolved" mail says how to reopen).
+
+Sweeps select the matching tickets with indexed filters only, then handle each
+ticket in its own transaction: lock the ticket, check again that it still
+matches, claim the (rule, ticket, occurrence) row whose unique constraint makes
+the rule act once, apply the actions. A sweep killed half-way leaves each ticket
+either done or untouched; running it again finishes the rest.
+"""
+
+from __future__ import annotations
+
+import calendar as pycalendar
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.html import escape
+
+from comptoir.accounts.models import Role, User
+from comptoir.tickets import services as ticket_services
+from comptoir.tickets.models import Message, Ticket
+
+from .calendar import Schedule, subtract_business_time
+from .models import (
+    ActionKind,
+    AutomationAction,
+    AutomationRule,
+    AutomationRun,
+    BusinessCalendar,
+    Clock,
+    DelayUnit,
+    RunOn,
+    Since,
+    Trigger,
+)
+
+logger = logging.getLogger(__name__)
+
+SYSTEM_EMAIL = "automation@comptoir.invalid"
+BATCH_SIZE = 200
+
+_SINCE_FIELD = {
+    Since.STATUS: "sla__category_since",
+    Since.CREATED: "created_at",
+    Since.UPDATED: "updated_at",
+    Since.CUSTOMER_REPLY: "sla__last_customer_reply_at",
+    Since.AGENT_REPLY: "sla__last_agent_reply_at",
+}
+
+
+def automation_user() -> User:
+    """The account automations act as: an agent that cannot log in."""
+    user = User.objects.filter(email__iexact=SYSTEM_EMAIL).first()
+    if user is None:
+        user = User.objects.create_user(
+            SYSTEM_EMAIL, None, role=Role.AGENT, first_name="Automation", is_active=False
+        )
+    return user
+
+
+# -- conditions -----------------------------------------------------------------------
+
+
+def _condition_filter(rule: AutomationRule) -> Q:
+    """The rule's ticket conditions as one filter (M2M conditions read once)."""
+    q = Q()
+    if rule.category:
+        q &= Q(category=rule.category)
+    for name, column in (
+        ("ticket_types", "type_id"),
+        ("priorities", "priority_id"),
+        ("organisations", "organisation_id"),
+    ):
+        ids = [row.pk for row in getattr(rule, name).all()]
+        if ids:
+            q &= Q(**{f"{column}__in": ids})
+    return q
+
+
+def _schedule_for(rule: AutomationRule) -> Schedule | None:
+    if rule.clock == Clock.CALENDAR:
+        return None
+    calendar = rule.calendar or BusinessCalendar.objects.filter(is_default=True).first()
+    if calendar is None:
+        return None
+    schedule = calendar.schedule()
+    return schedule.whole_days() if rule.delay_unit == DelayUnit.DAYS else schedule
+
+
+def rule_cutoff(rule: AutomationRule, now: datetime) -> datetime:
+    """Tickets whose event happened at or before this instant have waited long enough."""
+    return subtract_business_time(_schedule_for(rule), now, rule.delay)
+
+
+def is_last_day_of_month(rule: AutomationRule, now: datetime) -> bool:
+    schedule = _schedule_for(rule)
+    local = timezone.localtime(now, schedule.tz if schedule else None)
+    return local.day == pycalendar.monthrange(local.year, local.month)[1]
+
+
+def time_rule_tickets(rule: AutomationRule, now: datetime) -> QuerySet[Ticket]:
+    """Tickets the rule should act on now, not yet acted on for this occurrence."""
+    since = _SINCE_FIELD[Since(rule.since)]
+    tickets = Ticket.objects.filter(
+        _condition_filter(rule), **{f"{since}__lte": rule_cutoff(rule, now)}
+    )
+    if rule.since == Since.STATUS:
+        # The instant belongs to the category recorded beside it.
+        tickets = tickets.filter(sla__category=F("category"))
+    done = AutomationRun.objects.filter(rule=rule, ticket=OuterRef("pk"), since_at=OuterRef(since))
+    return tickets.exclude(Exists(done))
+
+
+# -- actions ----------------------------------------------------------------------------
+
+
+def _apply_action(action: AutomationAction, ticket: Ticket, system: User) -> Ticket:
+    from .tasks import send_automation_notice
+
+    kind = action.kind
+    if kind == ActionKind.SET_STATUS and action.status is not None:
+        return ticket_services.ticket_change_status(
+            ticket=ticket, actor=system, status=action.status
+        )
+    if kind == ActionKind.SET_PRIORITY:
+        return ticket_services.ticket_update_fields(
+            ticket=ticket, actor=system, priority=action.priority
+        )
+    if kind == ActionKind.SET_TYPE:
+        return ticket_services.ticket_update_fields(
+            ticket=ticket, actor=system, type=action.ticket_type
+        )
+    if kind == ActionKind.SET_GROUP:
+        return ticket_services.ticket_update_fields(ticket=ticket, actor=system, group=action.group)
+    if kind == ActionKind.ASSIGN:
+        return ticket_services.ticket_assign(ticket=ticket, actor=system, assignee=action.assignee)
+    if kind == ActionKind.ADD_NOTE:
+        note = "".join(f"<p>{escape(line)}</p>" for line in action.note.splitlines() if line)
+        result = ticket_services.ticket_reply(
+            ticket=ticket, author=system, body_html=note, internal=True
+        )
+        return result.ticket
+    if kind == ActionKind.NOTIFY:
+        # Enqueued in this transaction: sent only if the change commits.
+        send_automation_notice.enqueue(ticket_id=ticket.pk, action_id=action.pk)
+    return ticket
+
+
+def _apply_actions(rule: AutomationRule, ticket: Ticket) -> None:
+    system = automation_user()
+    for action in rule.actions.all():
+        ticket = _apply_action(action, ticket, system)
+
+
+def _claim(
+    rule: AutomationRule, ticket_id: int, occurrence: str, since_at: datetime | None
+) -> bool:
+    try:
+        with transaction.atomic():
+            AutomationRun.objects.create(
+                rule=rule,
+                ticket_id=ticket_id,
+                occurrence=occurrence,
+                since_at=since_at,
+                ran_at=timezone.now(),
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def apply_time_rule(rule: AutomationRule, ticket_id: int, now: datetime) -> bool:
+    """Act on one ticket in its own transaction if it still matches; True if it did."""
+    since = _SINCE_FIELD[Since(rule.since)]
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().filter(pk=ticket_id).first()
+        if ticket is None:
+            return False
+        row = time_rule_tickets(rule, now).filter(pk=ticket_id).values(since).first()
+        if row is None:
+            return False
+        since_at = row[since]
+        if not _claim(rule, ticket_id, f"time:{since_at.isoformat()}", since_at):
+            return False
+        _apply_actions(rule, ticket)
+    return True
+
+
+@dataclass
+class SweepReport:
+    changed: dict[str, int] = field(default_factory=dict)
+    failed: list[tuple[str, int, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"changed": self.changed, "failed": len(self.failed)}
+
+
+def _rule_batches(rule: AutomationRule, now: datetime, size: int) -> Iterable[list[int]]:
+    """Ids of matching tickets, ``size`` at a time, by increasing id (keyset)."""
+    last = 0
+    while True:
+        ids = list(
+            time_rule_tickets(rule, now)
+            .filter(pk__gt=last)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:size]
+        )
+        if not ids:
+            return
+        yield ids
+        last = ids[-1]
+
+
+def run_time_rules(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> SweepReport:
+    """Apply every active time rule to the tickets it matches at ``now``.
+
+    A ticket that fails is logged and skipped so the others go on; the caller
+    raises afterwards so the task is retried and the failure stays visible."""
+    now = now or timezone.now()
+    report = SweepReport()
+    rules = (
+        AutomationRule.objects.filter(active=True, trigger=Trigger.TIME)
+        .select_related("calendar")
+        .prefetch_related("ticket_types", "priorities", "organisations", "actions__status")
+    )
+    for rule in rules:
+        if rule.run_on == RunOn.LAST_DAY_OF_MONTH and not is_last_day_of_month(rule, now):
+            continue
+        count = 0
+        for ids in _rule_batches(rule, now, batch_size):
+            for ticket_id in ids:
+                try:
+                    count += apply_time_rule(rule, ticket_id, now)
+                except Exception as error:
+                    logger.exception("Automation %s failed on ticket %s", rule.pk, ticket_id)
+                    report.failed.append((rule.name, ticket_id, repr(error)))
+        report.changed[rule.name] = count
+    return report
+
+
+# -- event rules --------------------------------------------------------------------------
+
+_EVENT_TRIGGERS = {"created": Trigger.TICKET_CREATED}
+
+
+def _trigger_for(event: str, message: Message | None) -> str | None:
+    if event in _EVENT_TRIGGERS:
+        return _EVENT_TRIGGERS[event]
+    if event == "reply" and message is not None and not message.internal:
+        return Trigger.AGENT_REPLIED if message.author.is_agent else Trigger.CUSTOMER_REPLIED
+    return None
+
+
+def automation_event_happened(*, ticket: Ticket, event: str, message: Message | None) -> None:
+    """Enqueue the event rules for this event, in the caller's transaction."""
+    trigger = _trigger_for(event, message)
+    if trigger is None:
+        return
+    if not AutomationRule.objects.filter(active=True, trigger=trigger).exists():
+        return
+    from .tasks import run_event_rules
+
+    occurrence = f"{event}:{message.pk}" if message is not None else event
+    run_event_rules.enqueue(ticket_id=ticket.pk, trigger=trigger, occurrence=occurrence)
+
+
+def apply_event_rules(*, ticket_id: int, trigger: str, occurrence: str) -> list[str]:
+    """Apply, in order, each active rule of ``trigger`` whose conditions the ticket
+    meets at that moment; each rule once per occurrence. Returns the rules applied."""
+    applied: list[str] = []
+    rules = AutomationRule.objects.filter(active=True, trigger=trigger).prefetch_related(
+        "ticket_types", "priorities", "organisations", "actions__status"
+    )
+    for rule in rules:
+        with transaction.atomic():
+            ticket = Ticket.objects.select_for_update().filter(pk=ticket_id).first()
+            if ticket is None:
+                return applied
+            if not Ticket.objects.filter(_condition_filter(rule), pk=ticket_id).exists():
+                continue
+            if not _claim(rule, ticket_id, occurrence[:64], None):
+                continue
+            _apply_actions(rule, ticket)
+            applied.append(rule.name)
+    return applied

@@ -1,0 +1,268 @@
+"""SLA clocks: the one place that moves a ticket's ``TicketSla``.
+
+``sla_ticket_changed`` is called by every function of ``tickets.services`` at its
+end, inside its transaction, so the SLA state commits (or rolls back) with the
+change that caused it. ``sla_check_ticket`` is called by the periodic check for
+tickets whose ``next_check_at`` has come, and tells agents at 80 % and at breach,
+once each.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from comptoir.accounts.models import User
+from comptoir.tickets.models import DONE_CATEGORIES, Category, Message, Ticket
+
+from .calendar import Schedule, add_business_time, business_time_between
+from .models import ClockState, SlaPolicy, SlaTarget, TicketSla
+
+# Agents are warned when this share of a target has been used.
+AT_RISK_RATIO = 0.8
+
+
+# -- policy and target ------------------------------------------------------------
+
+
+def _matched_on(ticket: Ticket) -> str:
+    return f"{ticket.priority_id}:{ticket.type_id}:{ticket.organisation_id}"
+
+
+def sla_policy_for(ticket: Ticket) -> SlaPolicy | None:
+    """The first active policy, in order, whose conditions all match ``ticket``."""
+    policies = (
+        SlaPolicy.objects.filter(active=True)
+        .select_related("calendar")
+        .prefetch_related("priorities", "ticket_types", "organisations")
+    )
+    for policy in policies:
+        checks = (
+            (policy.priorities.all(), ticket.priority_id),
+            (policy.ticket_types.all(), ticket.type_id),
+            (policy.organisations.all(), ticket.organisation_id),
+        )
+        if all(not rows or value in {row.pk for row in rows} for rows, value in checks):
+            return policy
+    return None
+
+
+def sla_target_for(policy: SlaPolicy, ticket: Ticket) -> SlaTarget | None:
+    """The most specific target: priority and type, then priority, then type, then any."""
+    best: tuple[int, SlaTarget] | None = None
+    for target in policy.targets.all():
+        if target.priority_id not in (None, ticket.priority_id):
+            continue
+        if target.ticket_type_id not in (None, ticket.type_id):
+            continue
+        rank = 2 * (target.priority_id is not None) + (target.ticket_type_id is not None)
+        if best is None or rank > best[0]:
+            best = (rank, target)
+    return best[1] if best else None
+
+
+def sla_schedule(sla: TicketSla) -> Schedule | None:
+    """The business calendar the ticket's clocks run on (None: 24/7)."""
+    policy = sla.policy
+    if policy is None or policy.calendar is None:
+        return None
+    return policy.calendar.schedule()
+
+
+# -- clocks -----------------------------------------------------------------------------
+
+
+def _desired_resolution_state(sla: TicketSla, category: str) -> str:
+    if category in DONE_CATEGORIES:
+        return ClockState.STOPPED
+    if sla.responded_at is None:
+        return ClockState.IDLE
+    if category == Category.PENDING_CUSTOMER:
+        return ClockState.PAUSED
+    return ClockState.RUNNING
+
+
+def _move_resolution_clock(sla: TicketSla, category: str, at: datetime, sched: Any) -> None:
+    old, new = sla.resolution_state, _desired_resolution_state(sla, category)
+    if old == new:
+        return
+    if old == ClockState.RUNNING and sla.resolution_running_since is not None:
+        sla.resolution_elapsed += max(
+            business_time_between(sched, sla.resolution_running_since, at), timedelta(0)
+        )
+        sla.resolution_running_since = None
+    if old == ClockState.PAUSED and sla.paused_since is not None:
+        sla.paused_total += max(business_time_between(sched, sla.paused_since, at), timedelta(0))
+        sla.paused_since = None
+    if new == ClockState.RUNNING:
+        sla.resolution_running_since = at
+    elif new == ClockState.PAUSED:
+        sla.paused_since = at
+    if new == ClockState.STOPPED:
+        sla.resolution_met_at = at
+        target = sla.resolution_target
+        if target is not None and sla.resolution_elapsed > target:
+            sla.resolution_breached = True
+    else:
+        sla.resolution_met_at = None
+    sla.resolution_state = new
+
+
+def _schedule_thresholds(sla: TicketSla, created_at: datetime, sched: Any) -> None:
+    """Due and 80 % instants of both clocks, and the next instant to check."""
+    if sla.responded_at is None and sla.response_target is not None:
+        sla.response_due_at = add_business_time(sched, created_at, sla.response_target)
+        sla.response_warn_at = add_business_time(
+            sched, created_at, sla.response_target * AT_RISK_RATIO
+        )
+    elif sla.responded_at is None:
+        sla.response_due_at = sla.response_warn_at = None
+    target = sla.resolution_target
+    running_since = sla.resolution_running_since
+    if sla.resolution_state == ClockState.RUNNING and target is not None and running_since:
+        left = target - sla.resolution_elapsed
+        sla.resolution_due_at = add_business_time(sched, running_since, left)
+        sla.resolution_warn_at = add_business_time(
+            sched, running_since, target * AT_RISK_RATIO - sla.resolution_elapsed
+        )
+    elif sla.resolution_state != ClockState.STOPPED:
+        # Paused or not started: nothing is due until the clock runs again.
+        sla.resolution_due_at = sla.resolution_warn_at = None
+    sla.next_check_at = _next_check(sla)
+
+
+def _rearm(sla: TicketSla, at: datetime) -> None:
+    """A requalified ticket (new priority, new policy) can move its thresholds
+    into the future again: its warnings are then due again, once each."""
+    for clock in ("response", "resolution"):
+        due, warn = getattr(sla, f"{clock}_due_at"), getattr(sla, f"{clock}_warn_at")
+        running = (
+            sla.responded_at is None
+            if clock == "response"
+            else (sla.resolution_state == ClockState.RUNNING)
+        )
+        if not running:
+            continue
+        if due is not None and due > at:
+            setattr(sla, f"{clock}_breached", False)
+        if warn is not None and warn > at:
+            setattr(sla, f"{clock}_warned", False)
+    sla.next_check_at = _next_check(sla)
+
+
+def _next_check(sla: TicketSla) -> datetime | None:
+    pending: list[datetime | None] = []
+    if sla.responded_at is None:
+        if not sla.response_warned:
+            pending.append(sla.response_warn_at)
+        if not sla.response_breached:
+            pending.append(sla.response_due_at)
+    if sla.resolution_state == ClockState.RUNNING:
+        if not sla.resolution_warned:
+            pending.append(sla.resolution_warn_at)
+        if not sla.resolution_breached:
+            pending.append(sla.resolution_due_at)
+    instants = [p for p in pending if p is not None]
+    return min(instants) if instants else None
+
+
+def _rematch(sla: TicketSla, ticket: Ticket) -> None:
+    key = _matched_on(ticket)
+    if sla.matched_on == key:
+        return
+    policy = sla_policy_for(ticket)
+    target = sla_target_for(policy, ticket) if policy else None
+    sla.policy = policy
+    sla.matched_on = key
+    sla.response_target = target.response_time if target else None
+    sla.resolution_target = target.resolution_time if target else None
+
+
+def _sla_for_update(ticket: Ticket) -> TicketSla:
+    sla = (
+        TicketSla.objects.select_for_update(of=("self",))
+        .select_related("policy__calendar")
+        .filter(ticket=ticket)
+        .first()
+    )
+    return sla if sla is not None else TicketSla(ticket=ticket)
+
+
+def sla_ticket_changed(
+    *,
+    ticket: Ticket,
+    event: str,
+    actor: User | None = None,
+    message: Message | None = None,
+) -> TicketSla:
+    """Bring the ticket's SLA clocks in step with ``ticket`` after ``event``
+    (created, reply, note, status, assigned, updated), then hand the event to the
+    event automations. Runs inside the caller's transaction; the ticket row is
+    already locked by the caller."""
+    at = ticket.updated_at or timezone.now()
+    sla = _sla_for_update(ticket)
+    created = sla._state.adding
+    _rematch(sla, ticket)
+    if sla.category != ticket.category:
+        sla.category = ticket.category
+        sla.category_since = at
+    if event == "reply" and message is not None and not message.internal:
+        if message.author.is_agent:
+            sla.last_agent_reply_at = message.created_at
+        else:
+            sla.last_customer_reply_at = message.created_at
+    if sla.responded_at is None and (
+        ticket.first_response_at is not None or ticket.category != Category.NEW
+    ):
+        sla.responded_at = ticket.first_response_at or at
+        if sla.response_due_at is not None and sla.responded_at > sla.response_due_at:
+            sla.response_breached = True
+    sched = sla_schedule(sla)
+    _move_resolution_clock(sla, ticket.category, at, sched)
+    _schedule_thresholds(sla, ticket.created_at, sched)
+    _rearm(sla, at)
+    sla.save(force_insert=created)
+
+    from .automations import automation_event_happened
+
+    automation_event_happened(ticket=ticket, event=event, message=message)
+    return sla
+
+
+# -- periodic check ---------------------------------------------------------------------
+
+
+def sla_check_ticket(*, ticket_id: int, now: datetime) -> list[tuple[str, str]]:
+    """Flag the thresholds crossed by ``now`` and enqueue one notification per
+    newly crossed threshold, in one transaction. Safe to repeat: a flag, once
+    set, is never notified again. Returns the (clock, level) pairs notified."""
+    from .tasks import notify_sla_threshold
+
+    with transaction.atomic():
+        sla = TicketSla.objects.select_for_update().filter(pk=ticket_id).first()
+        if sla is None or sla.next_check_at is None or sla.next_check_at > now:
+            return []
+        notified: list[tuple[str, str]] = []
+        clocks = [("response", sla.responded_at is None)]
+        clocks.append(("resolution", sla.resolution_state == ClockState.RUNNING))
+        for clock, running in clocks:
+            if not running:
+                continue
+            due = getattr(sla, f"{clock}_due_at")
+            warn = getattr(sla, f"{clock}_warn_at")
+            if due is not None and due <= now and not getattr(sla, f"{clock}_breached"):
+                setattr(sla, f"{clock}_breached", True)
+                # A breach found late also settles the 80 % warning: one mail, not two.
+                setattr(sla, f"{clock}_warned", True)
+                notified.append((clock, "breached"))
+            elif warn is not None and warn <= now and not getattr(sla, f"{clock}_warned"):
+                setattr(sla, f"{clock}_warned", True)
+                notified.append((clock, "at_risk"))
+        sla.next_check_at = _next_check(sla)
+        sla.save()
+        for clock, level in notified:
+            notify_sla_threshold.enqueue(ticket_id=ticket_id, clock=clock, level=level)
+        return notified
