@@ -246,7 +246,8 @@ def test_agent_reply_notifies_requester_in_their_language(customer, agent):
     reply(ticket, agent, "Bonjour")
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [customer.email]
-    assert "Nouvelle réponse" in mail.outbox[0].subject or "New reply" in mail.outbox[0].subject
+    assert ticket.reference in mail.outbox[0].subject
+    assert "Bonjour" in mail.outbox[0].body
 
 
 def test_concurrent_numbering_is_unique(customer):
@@ -261,3 +262,27 @@ def test_second_agent_does_not_change_assignee_by_replying(customer, agent):
     reply(ticket, other)
     ticket.refresh_from_db()
     assert ticket.assignee == agent
+
+
+def test_resolving_a_closed_ticket_clears_its_closing_date(customer, agent):
+    ticket = make_ticket(customer)
+    services.ticket_close(ticket=ticket, actor=agent)
+    services.ticket_change_status(
+        ticket=ticket, actor=agent, status=Status.objects.get(slug="resolved")
+    )
+    ticket.refresh_from_db()
+    assert ticket.resolved_at is not None and ticket.closed_at is None
+
+
+def test_files_only_reply_on_closed_ticket_opens_follow_up(customer):
+    from django.core.files.base import ContentFile
+
+    from comptoir.tickets.attachments import attachment_store
+
+    set_policy(ClosedReplyPolicy.NEW_TICKET)
+    ticket = make_ticket(customer)
+    services.ticket_close(ticket=ticket, actor=customer)
+    log = attachment_store(file=ContentFile(b"log line"), filename="app.log", user=customer)
+    result = services.ticket_reply(ticket=ticket, author=customer, body_html="", attachments=[log])
+    assert result.opened_follow_up
+    assert list(result.ticket.attachments.values_list("filename", flat=True)) == ["app.log"]

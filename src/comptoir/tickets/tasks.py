@@ -5,69 +5,22 @@ from __future__ import annotations
 from datetime import timedelta
 
 from crontask import cron
-from django.conf import settings
-from django.core.mail import send_mail
 from django.tasks import task
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
-from comptoir.accounts.models import User
-
-from .models import Attachment, Message, Ticket
-
-# Which events tell the requester, and which tell the agent in charge.
-_REQUESTER_EVENTS = {"created", "reply", "status", "assigned"}
-_AGENT_EVENTS = {"reply"}
-
-
-def _recipients(
-    ticket: Ticket, event: str, actor: User | None, message: Message | None
-) -> list[User]:
-    people: list[User] = []
-    if message is not None and message.internal:
-        return people
-    actor_is_agent = actor is not None and actor.is_agent
-    if event in _REQUESTER_EVENTS and (actor_is_agent or event == "created"):
-        people.append(ticket.requester)
-    if event in _AGENT_EVENTS and not actor_is_agent and ticket.assignee is not None:
-        people.append(ticket.assignee)
-    return [p for p in people if p.is_active and p.email and (p != actor or event == "created")]
+from .models import Attachment
 
 
 @task()
 def notify_ticket_event(
     *, ticket_id: int, event: str, actor_id: int | None, message_id: int | None
 ) -> int:
-    """Email the people a change concerns, each in their own language.
+    """Kept for jobs queued before notifications moved to the mail app."""
+    from comptoir.mail.tasks import notify_ticket_event as mail_notify
 
-    Idempotent enough to run twice: it only sends mail, never changes data.
-    Returns the number of mails sent.
-    """
-    ticket = (
-        Ticket.objects.select_related("requester", "assignee", "status")
-        .filter(pk=ticket_id)
-        .first()
+    return int(
+        mail_notify.call(ticket_id=ticket_id, event=event, actor_id=actor_id, message_id=message_id)
     )
-    if ticket is None:
-        return 0
-    actor = User.objects.filter(pk=actor_id).first() if actor_id else None
-    message = Message.objects.filter(pk=message_id).first() if message_id else None
-    sent = 0
-    for person in _recipients(ticket, event, actor, message):
-        with translation.override(person.language or ticket.language or settings.LANGUAGE_CODE):
-            context = {
-                "ticket": ticket,
-                "event": event,
-                "message": message,
-                "recipient": person,
-                "url": settings.SITE_URL.rstrip("/")
-                + reverse("portal:ticket", kwargs={"number": ticket.number}),
-            }
-            subject = render_to_string("tickets/email/subject.txt", context).strip()
-            body = render_to_string("tickets/email/body.txt", context)
-        sent += send_mail(" ".join(subject.split()), body, None, [person.email])
-    return sent
 
 
 DRAFT_ATTACHMENT_LIFETIME = timedelta(days=2)

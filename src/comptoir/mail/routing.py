@@ -1,0 +1,308 @@
+"""Deciding what one stored mail becomes, and doing it through the ticket services.
+
+Tickets and messages are only ever made by ``tickets.services.ticket_create``
+and ``ticket_reply`` (channel email), so the lifecycle rules hold for mail as
+for the web: a customer's answer on a waiting ticket reopens it, a closed
+ticket follows the helpdesk's closed-reply policy. Every decision is written
+on the ``InboundMail`` with its reason and the ticket it concerns.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from comptoir.accounts.models import User
+from comptoir.tickets import services
+from comptoir.tickets.models import Channel, Priority, Ticket, TicketType
+from comptoir.tickets.richtext import is_blank, text_to_html, to_text
+
+from .content import Content, build_content
+from .models import (
+    AddressState,
+    InboundMail,
+    Mailbox,
+    MailSettings,
+    OrganisationDomain,
+    Outcome,
+    TicketMail,
+    UnknownSenders,
+)
+from .noise import auto_reply_reason, detect_bounce
+from .parsing import ParsedMail, parse, parse_headers
+from .threads import find_thread, is_participant, strip_token
+
+# The incoming mail being routed, so notifications can answer it in-thread.
+current_inbound: ContextVar[int | None] = ContextVar("current_inbound", default=None)
+
+MAX_CC = 20
+
+
+class Decision(Exception):
+    """Ends routing with an outcome and its reason."""
+
+    def __init__(self, outcome: str, reason: str, ticket: Ticket | None = None) -> None:
+        super().__init__(reason)
+        self.outcome, self.reason, self.ticket = outcome, reason, ticket
+
+
+@contextlib.contextmanager
+def _routing(inbound: InboundMail) -> Iterator[None]:
+    token = current_inbound.set(inbound.pk)
+    try:
+        yield
+    finally:
+        current_inbound.reset(token)
+
+
+def route(inbound: InboundMail) -> None:
+    """Called with ``inbound`` locked, inside a transaction."""
+    raw = inbound.raw.open("rb").read()
+    inbound.raw.close()
+    limit = MailSettings.load().max_message_mb * 1024 * 1024
+    too_large = len(raw) > limit
+    parsed = parse_headers(raw) if too_large else parse(raw)
+    inbound.from_address = parsed.from_address[:254]
+    inbound.from_name = parsed.from_name[:200]
+    inbound.subject = parsed.subject[:500]
+    inbound.mailbox = inbound.mailbox or _mailbox_for(parsed)
+    # Saved now: notifications written during routing look the sender up.
+    inbound.save(update_fields=["from_address", "from_name", "subject", "mailbox"])
+    try:
+        with _routing(inbound):
+            _decide(inbound, parsed, too_large=too_large)
+    except Decision as decision:
+        inbound.outcome, inbound.reason = decision.outcome, decision.reason
+        inbound.ticket = decision.ticket or inbound.ticket
+    inbound.processed_at = timezone.now()
+    inbound.save()
+
+
+def _mailbox_for(parsed: ParsedMail) -> Mailbox | None:
+    addresses = {strip_token(a) for a in parsed.recipients}
+    mailbox = Mailbox.objects.filter(address__in=addresses, active=True).first()
+    return mailbox or Mailbox.objects.filter(is_default=True).first()
+
+
+def _our_addresses() -> set[str]:
+    ours = {a.lower() for a in Mailbox.objects.values_list("address", flat=True)}
+    ours.add(settings.DEFAULT_FROM_EMAIL.rsplit("<", 1)[-1].strip(">").lower())
+    return ours
+
+
+def _decide(inbound: InboundMail, parsed: ParsedMail, *, too_large: bool) -> None:
+    if not parsed.from_address or "@" not in parsed.from_address:
+        raise Decision(Outcome.IGNORED, "No sender address.")
+    if strip_token(parsed.from_address) in _our_addresses() or parsed.header("x-comptoir-loop"):
+        raise Decision(Outcome.IGNORED, "Mail from one of our own addresses (loop).")
+    bounce = detect_bounce(parsed)
+    if bounce is not None:
+        from .bounces import bounce_record
+
+        ticket = bounce_record(bounce=bounce, inbound=inbound)
+        raise Decision(Outcome.IGNORED, f"Delivery failure: {bounce.reason}", ticket)
+    auto = auto_reply_reason(parsed)
+    if auto:
+        inbound.auto_submitted = True
+        thread = find_thread(parsed)
+        raise Decision(
+            Outcome.IGNORED, f"Automatic reply ({auto}).", thread.ticket if thread else None
+        )
+    _check_rate(inbound)
+    AddressState.objects.filter(address=parsed.from_address, bouncing=True).update(bouncing=False)
+    sender = _sender(inbound, parsed)
+    content = _content(parsed, sender, too_large=too_large, size=inbound.raw_size)
+    inbound.full_html, inbound.full_text = content.full_html, content.full_text
+    inbound.attachment_count = len(content.attachments)
+    thread = find_thread(parsed)
+    if thread is not None and is_participant(thread.ticket, sender, parsed.from_address):
+        _append(inbound, parsed, sender, content, thread.ticket, rule=thread.rule)
+        return
+    follows = thread.ticket if thread is not None and thread.rule != "subject" else None
+    reason = "New conversation."
+    if thread is not None:
+        reason = (
+            f"Refers to ticket #{thread.ticket.number} by {thread.rule}, but the sender "
+            "does not take part in it: new ticket."
+        )
+    _create(inbound, parsed, sender, content, follows=follows, reason=reason)
+
+
+def _check_rate(inbound: InboundMail) -> None:
+    conf = MailSettings.load()
+    since = timezone.now() - timedelta(minutes=conf.rate_limit_minutes)
+    recent = (
+        InboundMail.objects.filter(
+            from_address=inbound.from_address, received_at__gte=since, duplicate_of__isnull=True
+        )
+        .exclude(pk=inbound.pk)
+        .count()
+    )
+    if recent >= conf.rate_limit_count:
+        raise Decision(
+            Outcome.IGNORED,
+            f"Rate limit: more than {conf.rate_limit_count} mails in "
+            f"{conf.rate_limit_minutes} minutes from this sender.",
+        )
+
+
+def _sender(inbound: InboundMail, parsed: ParsedMail) -> User:
+    user = User.objects.filter(email__iexact=parsed.from_address).first()
+    if user is not None:
+        if not user.is_active:
+            raise Decision(Outcome.REJECTED, "The sender's account is deactivated.")
+        return user
+    mailbox = inbound.mailbox
+    if mailbox is not None and mailbox.unknown_senders == UnknownSenders.REFUSE:
+        from .outbound import refusal_enqueue
+
+        refusal_enqueue(inbound=inbound, kind="refused_unknown", ticket=None)
+        raise Decision(Outcome.REJECTED, "Unknown sender, and this mailbox refuses them.")
+    return _create_contact(parsed, mailbox)
+
+
+def _create_contact(parsed: ParsedMail, mailbox: Mailbox | None) -> User:
+    first, _sp, last = (parsed.from_name or "").strip().strip("\"'").partition(" ")
+    languages = {code for code, _name in settings.LANGUAGES}
+    language = parsed.language if parsed.language in languages else ""
+    user = User.objects.create_user(
+        email=parsed.from_address,
+        first_name=first[:150] if "@" not in first else "",
+        last_name=last[:150],
+        language=language or (mailbox.language if mailbox else ""),
+    )
+    domain = parsed.from_address.rsplit("@", 1)[-1].lower()
+    link = OrganisationDomain.objects.filter(domain=domain).select_related("organisation").first()
+    if link is not None:
+        user.organisations.add(link.organisation)
+    return user
+
+
+def _content(parsed: ParsedMail, sender: User, *, too_large: bool, size: int) -> Content:
+    if too_large:
+        note = _(
+            "This message (%(size)s MB) is larger than the helpdesk processes. "
+            "The original is kept: an administrator can see it in the incoming mail."
+        ) % {"size": round(size / 1024 / 1024, 1)}
+        html = text_to_html(note)
+        return Content(visible_html=html, full_html=html, full_text=note)
+    content = build_content(parsed, user=sender)
+    if content.skipped:
+        note = _("Attachments not kept (empty or too large): %(names)s") % {
+            "names": ", ".join(content.skipped)
+        }
+        content.visible_html += text_to_html(note)
+    return content
+
+
+def _cc_of(parsed: ParsedMail, sender: str) -> list[str]:
+    ours = _our_addresses()
+    seen: list[str] = []
+    for address in [*parsed.to, *parsed.cc]:
+        address = address.lower()
+        if strip_token(address) in ours or address == sender or address in seen:
+            continue
+        seen.append(address)
+    return seen[:MAX_CC]
+
+
+def _remember_cc(ticket: Ticket, mailbox: Mailbox | None, cc: list[str]) -> None:
+    link, _created = TicketMail.objects.get_or_create(ticket=ticket, defaults={"mailbox": mailbox})
+    merged = list(dict.fromkeys([*link.cc, *cc]))[:MAX_CC]
+    if merged != link.cc:
+        link.cc = merged
+        link.save(update_fields=["cc"])
+
+
+def _create(
+    inbound: InboundMail,
+    parsed: ParsedMail,
+    sender: User,
+    content: Content,
+    *,
+    follows: Ticket | None,
+    reason: str,
+) -> None:
+    mailbox = inbound.mailbox
+    body = content.visible_html
+    # Remote images are dropped on the way in: they do not make a description.
+    if is_blank(body) or (not to_text(body) and "/attachments/" not in body):
+        body = text_to_html(_("(This mail has no text.)"))
+    ticket = services.ticket_create(
+        requester=sender,
+        subject=parsed.subject or _("(no subject)"),
+        description_html=body,
+        type=(mailbox.default_type if mailbox else None) or _default_type(),
+        priority=_default_priority(),
+        organisation=sender.organisations.first(),
+        attachments=content.attachments,
+        channel=Channel.EMAIL,
+        language=sender.language or (mailbox.language if mailbox else "fr"),
+        group=mailbox.default_group if mailbox else None,
+        follows=follows,
+    )
+    TicketMail.objects.get_or_create(ticket=ticket, defaults={"mailbox": mailbox})
+    _remember_cc(ticket, mailbox, _cc_of(parsed, sender.email.lower()))
+    inbound.ticket_message = ticket.messages.order_by("pk").first()
+    raise Decision(Outcome.CREATED, reason, ticket)
+
+
+def _default_type() -> TicketType:
+    found = TicketType.objects.filter(slug="help", active=True).first()
+    return found or TicketType.objects.filter(active=True).order_by("order", "pk")[0]
+
+
+def _default_priority() -> Priority:
+    found = Priority.objects.filter(is_default=True, active=True).first()
+    return found or Priority.objects.filter(active=True).order_by("order", "pk")[0]
+
+
+def _append(
+    inbound: InboundMail,
+    parsed: ParsedMail,
+    sender: User,
+    content: Content,
+    ticket: Ticket,
+    *,
+    rule: str,
+) -> None:
+    try:
+        result = services.ticket_reply(
+            ticket=ticket,
+            author=sender,
+            body_html=content.visible_html,
+            attachments=content.attachments,
+            channel=Channel.EMAIL,
+        )
+    except services.TicketClosedError:
+        from .outbound import refusal_enqueue
+
+        refusal_enqueue(inbound=inbound, kind="refused_closed", ticket=ticket)
+        raise Decision(
+            Outcome.REJECTED,
+            f"Ticket #{ticket.number} is closed and closed tickets are read-only; "
+            "the sender was told to open a new ticket.",
+            ticket,
+        ) from None
+    inbound.ticket_message = result.message
+    if sender.pk == ticket.requester_id or not sender.is_agent:
+        _remember_cc(result.ticket, inbound.mailbox, _cc_of(parsed, sender.email.lower()))
+    if result.opened_follow_up:
+        TicketMail.objects.get_or_create(
+            ticket=result.ticket, defaults={"mailbox": inbound.mailbox}
+        )
+        raise Decision(
+            Outcome.CREATED,
+            f"Answer to closed ticket #{ticket.number} (matched by {rule}): "
+            f"opened follow-up #{result.ticket.number}.",
+            result.ticket,
+        )
+    raise Decision(
+        Outcome.APPENDED, f"Matched ticket #{ticket.number} by {rule}; sender takes part.", ticket
+    )
