@@ -5,6 +5,7 @@ from __future__ import annotations
 import zoneinfo
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 
@@ -23,13 +24,11 @@ class UserPreferencesMiddleware:
                 timezone.deactivate()
         else:
             timezone.deactivate()
-        # An explicit choice (language switch cookie) wins over the profile.
-        if (
-            user
-            and user.is_authenticated
-            and user.language
-            and not request.COOKIES.get("django_language")
-        ):
-            translation.activate(user.language)
-            request.LANGUAGE_CODE = user.language
+        # An explicit choice (language switch cookie) wins over the profile, and
+        # only languages the helpdesk speaks are taken from either.
+        language = getattr(user, "language", "") if user and user.is_authenticated else ""
+        supported = {code for code, _name in settings.LANGUAGES}
+        if language in supported and not request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME):
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
         return self.get_response(request)
