@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sites",
     "django_htmx",
+    "django_prose_editor",
     "django_tasks_db",
     "crontask",
     "allauth",

@@ -104,6 +104,7 @@ def _apply_status(ticket: Ticket, status: Status, *, actor: User | None, at: dat
     ticket.category = status.category
     if status.category == Category.RESOLVED:
         ticket.resolved_at = at
+        ticket.closed_at = None
     elif status.category == Category.CLOSED:
         ticket.closed_at = at
         ticket.resolved_at = ticket.resolved_at or at
@@ -117,15 +118,11 @@ def _apply_status(ticket: Ticket, status: Status, *, actor: User | None, at: dat
 def _enqueue_notification(
     ticket: Ticket, event: str, *, actor: User | None, message: Message | None = None
 ) -> None:
-    from .tasks import notify_ticket_event
+    from comptoir.mail.outbound import notifications_enqueue
 
-    # The database task backend writes the job in this same transaction.
-    notify_ticket_event.enqueue(
-        ticket_id=ticket.pk,
-        event=event,
-        actor_id=actor.pk if actor else None,
-        message_id=message.pk if message else None,
-    )
+    # The database task backend writes the job in this same transaction; the
+    # mail app decides who is told and sends (with retries).
+    notifications_enqueue(ticket=ticket, event=event, actor=actor, message=message)
 
 
 def _locked(ticket: Ticket) -> Ticket:
@@ -185,7 +182,7 @@ def ticket_create(
     subject = " ".join(subject.split())
     if not subject:
         raise ValidationError(_("A subject is required."))
-    if is_blank(body_html):
+    if is_blank(body_html) and not attachments:
         raise ValidationError(_("A description is required."))
     now = timezone.now()
     status = status_for_category(Category.NEW)
@@ -223,6 +220,12 @@ def ticket_create(
     if follows is not None:
         _record(follows, author, EventKind.FOLLOW_UP, at=now, field="follow_up", new=ticket.number)
     _enqueue_notification(ticket, "created", actor=author, message=message)
+    from comptoir.search.index import index_ticket
+
+    index_ticket(ticket_id=ticket.pk)
+    from comptoir.sla.services import sla_ticket_changed
+
+    sla_ticket_changed(ticket=ticket, event="created", actor=author, message=message)
     return ticket
 
 
@@ -317,6 +320,14 @@ def ticket_reply(
     ticket.updated_at = now
     ticket.save()
     _enqueue_notification(ticket, "note" if internal else "reply", actor=author, message=message)
+    from comptoir.search.index import index_ticket
+
+    index_ticket(ticket_id=ticket.pk)
+    from comptoir.sla.services import sla_ticket_changed
+
+    sla_ticket_changed(
+        ticket=ticket, event="note" if internal else "reply", actor=author, message=message
+    )
     return ReplyResult(message=message, ticket=ticket)
 
 
@@ -332,6 +343,9 @@ def ticket_change_status(*, ticket: Ticket, actor: User | None, status: Status) 
         ticket.updated_at = now
         ticket.save()
         _enqueue_notification(ticket, "status", actor=actor)
+    from comptoir.sla.services import sla_ticket_changed
+
+    sla_ticket_changed(ticket=ticket, event="status", actor=actor)
     return ticket
 
 
@@ -369,6 +383,9 @@ def ticket_assign(*, ticket: Ticket, actor: User | None, assignee: User | None) 
     ticket.updated_at = now
     ticket.save()
     _enqueue_notification(ticket, "assigned", actor=actor)
+    from comptoir.sla.services import sla_ticket_changed
+
+    sla_ticket_changed(ticket=ticket, event="assigned", actor=actor)
     return ticket
 
 
@@ -438,4 +455,7 @@ def ticket_update_fields(*, ticket: Ticket, actor: User | None, **changes: Any) 
         ticket.updated_at = now
         ticket.save()
         _enqueue_notification(ticket, "updated", actor=actor)
+    from comptoir.sla.services import sla_ticket_changed
+
+    sla_ticket_changed(ticket=ticket, event="updated", actor=actor)
     return ticket
