@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -115,14 +116,29 @@ def _apply_status(ticket: Ticket, status: Status, *, actor: User | None, at: dat
     return True
 
 
-def _enqueue_notification(
-    ticket: Ticket, event: str, *, actor: User | None, message: Message | None = None
+def _after_change(
+    ticket: Ticket,
+    event: str,
+    *,
+    actor: User | None,
+    message: Message | None = None,
+    notify: bool = True,
+    reindex: bool = False,
 ) -> None:
+    """The consequences of a change, inside the caller's transaction so each one
+    happens with the change or not at all: notifications (the mail app decides
+    who is told and sends them as tasks with retries), the search index, the
+    SLA clocks and event automations."""
+    # Imported here: those apps build on this module.
     from comptoir.mail.outbound import notifications_enqueue
+    from comptoir.search.index import index_ticket
+    from comptoir.sla.services import sla_ticket_changed
 
-    # The database task backend writes the job in this same transaction; the
-    # mail app decides who is told and sends (with retries).
-    notifications_enqueue(ticket=ticket, event=event, actor=actor, message=message)
+    if notify:
+        notifications_enqueue(ticket=ticket, event=event, actor=actor, message=message)
+    if reindex:
+        index_ticket(ticket_id=ticket.pk)
+    sla_ticket_changed(ticket=ticket, event=event, actor=actor, message=message)
 
 
 def _locked(ticket: Ticket) -> Ticket:
@@ -170,7 +186,7 @@ def ticket_create(
     custom_fields: dict[str, Any] | None = None,
     attachments: Sequence[Attachment] = (),
     channel: str = Channel.WEB,
-    language: str = "fr",
+    language: str | None = None,
     created_by: User | None = None,
     group: SupportGroup | None = None,
     follows: Ticket | None = None,
@@ -196,7 +212,8 @@ def ticket_create(
         status=status,
         category=status.category,
         channel=channel,
-        language=language,
+        # The requester's language, so mail about the ticket reads right by default.
+        language=language or requester.language or settings.LANGUAGE_CODE,
         custom_fields=custom_fields or {},
         group=group,
         follows=follows,
@@ -219,13 +236,7 @@ def ticket_create(
     _record(ticket, author, EventKind.CREATED, at=now)
     if follows is not None:
         _record(follows, author, EventKind.FOLLOW_UP, at=now, field="follow_up", new=ticket.number)
-    _enqueue_notification(ticket, "created", actor=author, message=message)
-    from comptoir.search.index import index_ticket
-
-    index_ticket(ticket_id=ticket.pk)
-    from comptoir.sla.services import sla_ticket_changed
-
-    sla_ticket_changed(ticket=ticket, event="created", actor=author, message=message)
+    _after_change(ticket, "created", actor=author, message=message, reindex=True)
     return ticket
 
 
@@ -319,15 +330,9 @@ def ticket_reply(
                 _apply_status(ticket, target, actor=author, at=now)
     ticket.updated_at = now
     ticket.save()
-    _enqueue_notification(ticket, "note" if internal else "reply", actor=author, message=message)
-    from comptoir.search.index import index_ticket
-
-    index_ticket(ticket_id=ticket.pk)
-    from comptoir.sla.services import sla_ticket_changed
-
-    sla_ticket_changed(
-        ticket=ticket, event="note" if internal else "reply", actor=author, message=message
-    )
+    event = "note" if internal else "reply"
+    # Internal notes are not indexed: nothing of them may reach a customer's search.
+    _after_change(ticket, event, actor=author, message=message, reindex=not internal)
     return ReplyResult(message=message, ticket=ticket)
 
 
@@ -339,13 +344,11 @@ def ticket_change_status(*, ticket: Ticket, actor: User | None, status: Status) 
     """Set an explicit status (agents, automations)."""
     ticket = _locked(ticket)
     now = timezone.now()
-    if _apply_status(ticket, status, actor=actor, at=now):
+    changed = _apply_status(ticket, status, actor=actor, at=now)
+    if changed:
         ticket.updated_at = now
         ticket.save()
-        _enqueue_notification(ticket, "status", actor=actor)
-    from comptoir.sla.services import sla_ticket_changed
-
-    sla_ticket_changed(ticket=ticket, event="status", actor=actor)
+    _after_change(ticket, "status", actor=actor, notify=changed)
     return ticket
 
 
@@ -382,10 +385,7 @@ def ticket_assign(*, ticket: Ticket, actor: User | None, assignee: User | None) 
         )
     ticket.updated_at = now
     ticket.save()
-    _enqueue_notification(ticket, "assigned", actor=actor)
-    from comptoir.sla.services import sla_ticket_changed
-
-    sla_ticket_changed(ticket=ticket, event="assigned", actor=actor)
+    _after_change(ticket, "assigned", actor=actor)
     return ticket
 
 
@@ -454,8 +454,5 @@ def ticket_update_fields(*, ticket: Ticket, actor: User | None, **changes: Any) 
     if changed:
         ticket.updated_at = now
         ticket.save()
-        _enqueue_notification(ticket, "updated", actor=actor)
-    from comptoir.sla.services import sla_ticket_changed
-
-    sla_ticket_changed(ticket=ticket, event="updated", actor=actor)
+    _after_change(ticket, "updated", actor=actor, notify=changed, reindex="subject" in changes)
     return ticket

@@ -7,6 +7,10 @@
     select.addEventListener("change", function () { select.form.submit(); });
   });
 
+  // Toasts float over the top bar: they must never take the clicks meant for
+  // the menu under them, neither while shown nor once faded.
+  document.querySelectorAll(".toasts").forEach(function (box) { box.style.pointerEvents = "none"; });
+
   // Toasts fade after a while (they stay in the page for screen readers).
   document.querySelectorAll(".toast").forEach(function (toast) {
     setTimeout(function () { toast.style.opacity = "0.0"; toast.style.pointerEvents = "none"; }, 8000);
