@@ -9,6 +9,8 @@ from django.test.utils import override_settings
 
 from comptoir.core.demo import PASSWORD, seed_demo
 from comptoir.core.demo_bulk import load_bulk
+from comptoir.kb.demo import seed_articles
+from comptoir.search.index import reindex_all
 from comptoir.tickets.models import Ticket
 
 # The services enqueue a notification per change. While seeding, tasks go to
@@ -57,6 +59,12 @@ class Command(BaseCommand):
 
     def _demo(self) -> None:
         report = seed_demo()
+        articles = seed_articles()
+        # The demo's dates were moved into the past after the services indexed
+        # the tickets; index again so search ranks them by their shown dates.
+        reindex_all()
+        if articles:
+            self.stdout.write(f"Knowledge base: {articles} articles added.")
         if report.created_tickets or report.created_users:
             self.stdout.write(
                 self.style.SUCCESS(
