@@ -313,15 +313,6 @@ def test_new_ticket_form_keeps_input_and_files_after_an_error(live_server, page,
     assert [a.filename for a in ticket.attachments.all()] == [ATTACHMENT_NAME]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "templates/portal/ticket_detail.html renders <ul class=files aria-label=Attachments> "
-        "whenever the message has attachments, inline ones included, so a message with only "
-        "a pasted image shows an empty 'Attachments' list"
-    ),
-)
 def test_screenshot_pasted_in_a_reply_shows_inline_and_no_empty_file_list(live_server, page):
     customer = customer_account(first_name="Claire")
     ticket = factories.make_ticket(customer, subject="Report totals are rounded", language="en")

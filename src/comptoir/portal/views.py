@@ -86,7 +86,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         sort = "updated"
     direction = "asc" if request.GET.get("dir") == "asc" else "desc"
     q = _search_text(request)
-    counts = queries.tab_counts(request.user)
+    counts = queries.tab_counts(request.user, q=q)
     tickets = queries.portal_ticket_list(request.user, tab=tab, q=q, sort=sort, direction=direction)
     page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(

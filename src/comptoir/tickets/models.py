@@ -307,6 +307,12 @@ class Message(models.Model):
     def __str__(self) -> str:
         return f"{self.ticket.reference} · {self.created_at:%Y-%m-%d %H:%M}"
 
+    @property
+    def listed_attachments(self) -> list[Attachment]:
+        """Files to list under the message; pasted images already show in its text.
+        Reads the prefetched attachments when there are some."""
+        return [a for a in self.attachments.all() if not a.inline]
+
 
 def attachment_path(instance: Attachment, filename: str) -> str:
     # The stored name never comes from the user: no traversal, no clashes.

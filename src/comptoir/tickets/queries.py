@@ -101,14 +101,28 @@ def parse_ticket_number(text: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def tab_counts(user: User) -> dict[str, int]:
-    """Tickets per portal tab, in one query."""
+def _matching(tickets: QuerySet[Ticket], q: str) -> QuerySet[Ticket]:
+    """Tickets whose number, subject or a public message matches ``q``."""
+    q = " ".join(q.split())
+    if not q:
+        return tickets
+    match = Q(subject__icontains=q) | Q(
+        pk__in=Message.objects.filter(internal=False, body_text__icontains=q).values("ticket_id")
+    )
+    number = parse_ticket_number(q)
+    if number is not None:
+        match |= Q(number=number)
+    return tickets.filter(match)
+
+
+def tab_counts(user: User, *, q: str = "") -> dict[str, int]:
+    """Tickets per portal tab (within a keyword search when given), in one query."""
     aggregates = {
         tab: Count("pk", filter=Q(category__in=categories))
         for tab, categories in PORTAL_TABS.items()
         if tab != "all"
     }
-    counts = visible_tickets(user).aggregate(all=Count("pk"), **aggregates)
+    counts = _matching(visible_tickets(user), q).aggregate(all=Count("pk"), **aggregates)
     return {tab: counts[tab] for tab in PORTAL_TABS}
 
 
@@ -121,17 +135,7 @@ def portal_ticket_list(
     direction: str = "desc",
 ) -> QuerySet[Ticket]:
     tickets = visible_tickets(user).filter(category__in=PORTAL_TABS.get(tab, PORTAL_TABS["all"]))
-    q = " ".join(q.split())
-    if q:
-        number = parse_ticket_number(q)
-        match = Q(subject__icontains=q) | Q(
-            pk__in=Message.objects.filter(internal=False, body_text__icontains=q).values(
-                "ticket_id"
-            )
-        )
-        if number is not None:
-            match |= Q(number=number)
-        tickets = tickets.filter(match)
+    tickets = _matching(tickets, q)
     field = SORTS.get(sort, "updated_at")
     prefix = "" if direction == "asc" else "-"
     return tickets.select_related("status", "assignee", "type", "priority").order_by(

@@ -27,6 +27,9 @@
     });
   }
 
+  // Lines typed in the editor become paragraphs, as in the stored messages.
+  try { document.execCommand("defaultParagraphSeparator", false, "p"); } catch (e) { /* older browsers */ }
+
   document.querySelectorAll("textarea[data-rich]").forEach(function (textarea) {
     var form = textarea.form;
     var format = form.querySelector("input[name=body_format]");
