@@ -78,6 +78,9 @@ INSTALLED_APPS = [
     "comptoir.search",
     "comptoir.mail",
     "comptoir.sla",
+    "comptoir.desk",
+    "comptoir.reports",
+    "comptoir.api",
 ]
 
 MIDDLEWARE = [

@@ -12,5 +12,8 @@ urlpatterns = [
     path("search/", include("comptoir.search.urls")),
     path("mail/", include("comptoir.mail.urls")),
     path("sla/", include("comptoir.sla.urls")),
+    path("desk/", include("comptoir.desk.urls")),
+    path("reports/", include("comptoir.reports.urls")),
+    path("api/", include("comptoir.api.urls")),
     path("", include("comptoir.portal.urls")),
 ]
