@@ -58,3 +58,8 @@ messages: install
 
 clean:
 	rm -rf $(VENV) var build *.egg-info
+
+# Benchmarks (bench/README.md): BENCH_TICKETS (default 1000000) and BENCH_SECONDS
+# (per workload) make a quick run; DATABASE_URL selects PostgreSQL.
+bench: install
+	$(PY) -m bench

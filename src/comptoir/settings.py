@@ -70,6 +70,12 @@ INSTALLED_APPS = [
     "crontask",
     "allauth",
     "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.google",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "comptoir.core",
     "comptoir.accounts",
     "comptoir.tickets",
@@ -112,6 +118,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "comptoir.accounts.context_processors.accounts",
             ],
         },
     },
@@ -166,6 +173,43 @@ ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_ADAPTER = "comptoir.accounts.adapter.AccountAdapter"
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 COMPTOIR_SIGNUP_OPEN = env_bool("COMPTOIR_SIGNUP_OPEN")
+# A new address is used only once verified; then it replaces the old one.
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
+# Activation links mailed to people the support team creates stay valid this long.
+COMPTOIR_ACTIVATION_HOURS = int(os.environ.get("COMPTOIR_ACTIVATION_HOURS", "72"))
+# "Add people to the conversation" accepts any address (creating a contact), not
+# only members of the requester's organisation.
+COMPTOIR_CC_ANY_ADDRESS = env_bool("COMPTOIR_CC_ANY_ADDRESS")
+
+# Google and OpenID Connect logins: configured in the admin (Social applications)
+# or here from the environment. A verified address that matches an existing
+# customer logs into that account; sign-up through them follows COMPTOIR_SIGNUP_OPEN.
+SOCIALACCOUNT_ADAPTER = "comptoir.accounts.adapter.SocialAccountAdapter"
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_PROVIDERS: dict[str, dict[str, object]] = {
+    "google": {"SCOPE": ["openid", "profile", "email"], "OAUTH_PKCE_ENABLED": True},
+    "openid_connect": {"OAUTH_PKCE_ENABLED": True},
+}
+if os.environ.get("COMPTOIR_GOOGLE_CLIENT_ID"):
+    SOCIALACCOUNT_PROVIDERS["google"]["APPS"] = [
+        {
+            "client_id": os.environ["COMPTOIR_GOOGLE_CLIENT_ID"],
+            "secret": os.environ.get("COMPTOIR_GOOGLE_CLIENT_SECRET", ""),
+        }
+    ]
+if os.environ.get("COMPTOIR_OIDC_CLIENT_ID"):
+    SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"] = [
+        {
+            "provider_id": os.environ.get("COMPTOIR_OIDC_PROVIDER_ID", "sso"),
+            "name": os.environ.get("COMPTOIR_OIDC_NAME", "Single sign-on"),
+            "client_id": os.environ["COMPTOIR_OIDC_CLIENT_ID"],
+            "secret": os.environ.get("COMPTOIR_OIDC_CLIENT_SECRET", ""),
+            "settings": {"server_url": os.environ.get("COMPTOIR_OIDC_SERVER_URL", "")},
+        }
+    ]
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("fr", _("French")), ("en", _("English")), ("es", _("Spanish"))]
@@ -224,6 +268,49 @@ TASKS = {
     "default": {
         "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
+}
+
+# REST API (api app). Rate limits count in the default cache: with several web
+# processes, point CACHES at a shared cache (Redis) so they share one budget.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "comptoir.api.auth.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "comptoir.api.negotiation.JsonWhateverAccepted",
+    "DEFAULT_PAGINATION_CLASS": "comptoir.api.pagination.ApiCursorPagination",
+    "DEFAULT_THROTTLE_CLASSES": ["comptoir.api.auth.PerTokenThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": os.environ.get("COMPTOIR_API_RATE", "120/min")},
+    "DEFAULT_SCHEMA_CLASS": "comptoir.api.schema.ApiAutoSchema",
+    "EXCEPTION_HANDLER": "comptoir.api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Comptoir API",
+    "DESCRIPTION": "Tickets, messages, files, knowledge base, search and directory.",
+    "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI and Redoc from the drf-spectacular-sidecar package: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # No outside validator badge: the documentation pages call nothing but us.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "ENUM_NAME_OVERRIDES": {
+        "TicketCategoryEnum": "comptoir.tickets.models.Category",
+        "ArticleStatusEnum": "comptoir.kb.models.ArticleStatus",
+        "ArticleVisibilityEnum": "comptoir.kb.models.Visibility",
+        "LanguageEnum": "comptoir.kb.models.LANGUAGE_CHOICES",
+    },
 }
 
 SESSION_COOKIE_HTTPONLY = True

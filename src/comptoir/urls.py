@@ -5,7 +5,10 @@ from comptoir.portal import views as portal_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Ours first: activation, profile, members, import; then allauth's pages.
+    path("accounts/", include("comptoir.accounts.urls")),
     path("accounts/", include("allauth.urls")),
+    path("tickets/", include("comptoir.accounts.people_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("attachments/<str:key>/", portal_views.attachment_download, name="attachment"),
     path("kb/", include("comptoir.kb.urls")),

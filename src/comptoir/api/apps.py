@@ -6,3 +6,7 @@ class ApiConfig(AppConfig):
     name = "comptoir.api"
     label = "api"
     verbose_name = _("REST API")
+
+    def ready(self) -> None:
+        # Registers the token scheme with the OpenAPI generator.
+        from . import auth  # noqa: F401

@@ -73,6 +73,11 @@ AGENTS: dict[str, tuple[str, str, str, str]] = {
     "helene": ("admin@comptoir.localhost", "Hélène", "Garnier", Role.ADMIN),
 }
 
+# Organisation rights (seed 002 "selon vos droits"): Claire manages her two
+# organisations, Nicolas sees all the town hall's tickets; the others see their own.
+MANAGERS = ("claire.martin@exemple.fr",)
+SEE_ALL = ("nicolas.girard@exemple.fr",)
+
 GROUPS = {
     "Support fonctionnel": ("camille", "ines", "helene"),
     "Équipe technique": ("lucas", "helene"),
@@ -153,7 +158,13 @@ def seed_people(report: SeedReport) -> dict[str, User]:
             email, first, last, role=Role.CUSTOMER, password_hash=password_hash, language=language
         )
         if created:
-            user.organisations.set([organisations[name] for name in orgs])
+            user.organisations.set(
+                [organisations[name] for name in orgs],
+                through_defaults={
+                    "is_manager": email in MANAGERS,
+                    "sees_all_tickets": email in MANAGERS or email in SEE_ALL,
+                },
+            )
             report.created_users += 1
         people[email] = user
     for key, (email, first, last, role) in AGENTS.items():
@@ -332,4 +343,8 @@ def seed_demo() -> SeedReport:
     report = SeedReport()
     people = seed_people(report)
     seed_tickets(people, report)
+    # Imported here: the desk builds on the ticket domain this module seeds.
+    from comptoir.desk.demo import seed_desk
+
+    seed_desk(people)
     return report

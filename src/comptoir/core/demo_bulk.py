@@ -45,6 +45,7 @@ from comptoir.accounts.models import Organisation, Role, SupportGroup, User
 from comptoir.tickets.models import TicketCounter
 
 from . import demo, demo_text
+from .demo_bulk_pg import indexes_after_load
 from .demo_bulk_text import TextMaker
 from .demo_bulk_tickets import Person, Plan, Reference, Team, TicketBuilder
 
@@ -260,7 +261,7 @@ def load_bulk(
     # A smaller sentence ring for a small load: its set-up is a fixed cost.
     text = TextMaker(rng, ref.modules, ring=min(30_000, 1_000 + count * 3))
     builder = TicketBuilder(rng, ref, contacts, teams, text, now)
-    with _sqlite_without_fsync():
+    with _sqlite_without_fsync(), indexes_after_load(count):
         _load_tickets(builder, created, batch_size, report, progress)
     report.seconds = time.perf_counter() - started
     return report

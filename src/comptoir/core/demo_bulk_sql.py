@@ -88,6 +88,11 @@ class RowWriter:
             ", ".join(quote(c) for c in columns),
             ", ".join(["%s"] * len(columns)),
         )
+        # PostgreSQL: COPY streams the rows in one command, several times
+        # quicker than even pipelined INSERTs for millions of messages.
+        self.copy_sql = "COPY {} ({}) FROM STDIN".format(
+            quote(model._meta.db_table), ", ".join(quote(c) for c in columns)
+        )
 
     def write(self, rows: Iterable[Sequence[Any]], *, chunk: int = 5_000) -> int:
         """Insert ``rows`` (inside the caller's transaction); returns how many."""
@@ -100,6 +105,11 @@ class RowWriter:
                     row[i] = adapt(row[i])
             prepared.append((*row, *defaults))
         with connection.cursor() as cursor:
+            if connection.vendor == "postgresql" and prepared:
+                with cursor.cursor.copy(self.copy_sql) as copy:
+                    for values in prepared:
+                        copy.write_row(values)
+                return len(prepared)
             for start in range(0, len(prepared), chunk):
                 cursor.executemany(self.sql, prepared[start : start + chunk])
         return len(prepared)

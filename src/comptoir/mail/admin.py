@@ -21,7 +21,6 @@ from .models import (
     Mailbox,
     MailSettings,
     NotificationPreference,
-    OrganisationDomain,
     OutboundMail,
 )
 
@@ -70,12 +69,6 @@ class MailSettingsAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-
-@admin.register(OrganisationDomain)
-class OrganisationDomainAdmin(admin.ModelAdmin):
-    list_display = ["domain", "organisation"]
-    search_fields = ["domain", "organisation__name"]
 
 
 @admin.register(NotificationPreference)

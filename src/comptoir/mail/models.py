@@ -14,6 +14,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+# Organisation domains moved to the accounts app (sign-up, imports and mail all
+# use them); imported here for code that still looks for them in this module.
+from comptoir.accounts.models import OrganisationDomain  # noqa: F401
+
 
 class Security(models.TextChoices):
     TLS = "tls", _("TLS (IMAPS, port 993)")
@@ -141,30 +145,6 @@ class MailSettings(models.Model):
     def load(cls) -> MailSettings:
         obj, _created = cls.objects.get_or_create(pk=1)
         return obj
-
-
-class OrganisationDomain(models.Model):
-    """Mail from an unknown address at this domain joins the organisation."""
-
-    domain = models.CharField(_("domain"), max_length=200, unique=True)
-    organisation = models.ForeignKey(
-        "accounts.Organisation",
-        on_delete=models.CASCADE,
-        related_name="mail_domains",
-        verbose_name=_("organisation"),
-    )
-
-    class Meta:
-        ordering = ["domain"]
-        verbose_name = _("organisation domain")
-        verbose_name_plural = _("organisation domains")
-
-    def __str__(self) -> str:
-        return self.domain
-
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        self.domain = self.domain.strip().lower().lstrip("@")
-        super().save(*args, **kwargs)
 
 
 class TicketMail(models.Model):

@@ -66,6 +66,10 @@ def _mentioned(ticket: Ticket, message: Message | None) -> list[User]:
     return found
 
 
+def _participants(ticket: Ticket) -> list[User]:
+    return list(User.objects.filter(participations__ticket=ticket, is_active=True))
+
+
 def _customer_cc(ticket: Ticket) -> list[str]:
     link = TicketMail.objects.filter(ticket=ticket).first()
     return list(link.cc) if link else []
@@ -98,6 +102,10 @@ def plan(
         planned.append(Recipient(ticket.assignee, "agent_assigned"))
     elif event == "bounce":
         planned += [Recipient(a, "agent_bounce") for a in _handlers(ticket)]
+    # People added to the conversation hear what the requester hears.
+    told = [r.kind for r in planned if r.user.pk == requester.pk and r.kind != "received"]
+    if told:
+        planned += [Recipient(p, told[0]) for p in _participants(ticket)]
     return planned
 
 

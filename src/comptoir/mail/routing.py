@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from comptoir.accounts.models import User
+from comptoir.accounts.services import user_join_by_domain
 from comptoir.tickets import services
 from comptoir.tickets.models import Channel, Priority, Ticket, TicketType
 from comptoir.tickets.richtext import is_blank, text_to_html, to_text
@@ -29,7 +30,6 @@ from .models import (
     InboundMail,
     Mailbox,
     MailSettings,
-    OrganisationDomain,
     Outcome,
     TicketMail,
     UnknownSenders,
@@ -177,10 +177,8 @@ def _create_contact(parsed: ParsedMail, mailbox: Mailbox | None) -> User:
         last_name=last[:150],
         language=language or (mailbox.language if mailbox else ""),
     )
-    domain = parsed.from_address.rsplit("@", 1)[-1].lower()
-    link = OrganisationDomain.objects.filter(domain=domain).select_related("organisation").first()
-    if link is not None:
-        user.organisations.add(link.organisation)
+    # Organisations that own the sender's domain and accept new contacts that way.
+    user_join_by_domain(user=user)
     return user
 
 

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from comptoir.accounts.views import participants_context
 from comptoir.tickets import queries, services
 from comptoir.tickets.attachments import attachment_store, pending_attachments
 from comptoir.tickets.models import (
@@ -52,8 +53,8 @@ def _search_text(request: HttpRequest) -> str:
 @login_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    counts = queries.tab_counts(request.user)
-    open_tickets = list(queries.portal_ticket_list(request.user, tab="open")[:10])
+    counts = queries.tab_counts(request.user, scope="mine")
+    open_tickets = list(queries.portal_ticket_list(request.user, tab="open", scope="mine")[:10])
     return render(
         request,
         "portal/home.html",
@@ -86,8 +87,15 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         sort = "updated"
     direction = "asc" if request.GET.get("dir") == "asc" else "desc"
     q = _search_text(request)
-    counts = queries.tab_counts(request.user, q=q)
-    tickets = queries.portal_ticket_list(request.user, tab=tab, q=q, sort=sort, direction=direction)
+    # "Mine" or "my organisation's", for members allowed to see the organisation's.
+    org_wide = queries.sees_organisation_tickets(request.user)
+    scope = request.GET.get("scope", "mine") if org_wide else "mine"
+    if scope not in queries.SCOPES:
+        scope = "mine"
+    counts = queries.tab_counts(request.user, q=q, scope=scope)
+    tickets = queries.portal_ticket_list(
+        request.user, tab=tab, q=q, sort=sort, direction=direction, scope=scope
+    )
     page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -98,6 +106,8 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
             "sort": sort,
             "dir": direction,
             "q": q,
+            "scope": scope,
+            "org_wide": org_wide,
             "sorts": [
                 ("updated", _("Last update")),
                 ("created", _("Creation date")),
@@ -177,6 +187,8 @@ def _detail_context(
         "can_reply": _can_reply(request.user, ticket, policy),
         "reply_opens_new": closed and policy == ClosedReplyPolicy.NEW_TICKET,
         "can_close": not closed,
+        # "Add people to the conversation" (accounts app).
+        **participants_context(request.user, ticket),
     }
 
 

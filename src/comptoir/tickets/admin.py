@@ -1,4 +1,10 @@
+from typing import Any
+
+from django import forms
 from django.contrib import admin
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from .models import (
     Attachment,
@@ -17,8 +23,50 @@ from .models import (
 LABELS = ["label_en", "label_fr", "label_es"]
 
 
+class StatusForm(forms.ModelForm):
+    class Meta:
+        model = Status
+        fields = [
+            "slug",
+            "category",
+            "colour",
+            "label_en",
+            "label_fr",
+            "label_es",
+            "order",
+            "active",
+            "visible_to_customer",
+            "is_default",
+            "when_assigned",
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        original = self.instance if self.instance.pk else None
+        leaving = (
+            original is not None
+            and original.active
+            and (not data.get("active") or data.get("category") != original.category)
+        )
+        if leaving:
+            others = Status.objects.filter(category=original.category, active=True).exclude(
+                pk=original.pk
+            )
+            if not others.exists():
+                # The services move tickets into every category; one must stay usable.
+                raise forms.ValidationError(
+                    _(
+                        "“%(status)s” is the last active status of its category; add another "
+                        "one before deactivating or moving it."
+                    )
+                    % {"status": original.label}
+                )
+        return data
+
+
 @admin.register(Status)
 class StatusAdmin(admin.ModelAdmin):
+    form = StatusForm
     list_display = [
         "slug",
         *LABELS,
@@ -32,6 +80,17 @@ class StatusAdmin(admin.ModelAdmin):
     ]
     list_editable = ["order", "colour", "active"]
     list_filter = ["category"]
+
+    @transaction.atomic
+    def save_model(self, request: HttpRequest, obj: Status, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if obj.is_default:
+            Status.objects.filter(category=obj.category, is_default=True).exclude(pk=obj.pk).update(
+                is_default=False
+            )
+        if change and "category" in form.changed_data:
+            # Tickets keep their category next to the status for fast lists.
+            Ticket.objects.filter(status=obj).update(category=obj.category)
 
 
 @admin.register(TicketType)

@@ -273,6 +273,41 @@ class Ticket(models.Model):
         return f"#{self.number}"
 
 
+class TicketParticipant(models.Model):
+    """A person added to the conversation ("Add people to the conversation", seed
+    003): they see the ticket, may reply and are told of its news."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="participants")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="participations",
+        verbose_name=_("person"),
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("added by"),
+    )
+    created_at = models.DateTimeField(_("added"))
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "user"], name="participant_ticket_user")
+        ]
+        # Visibility asks "which tickets is this person copied on?".
+        indexes = [models.Index(fields=["user", "ticket"], name="participant_user_ticket")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket.reference} · {self.user}"
+
+
 class TicketCounter(models.Model):
     """One row handing out ticket numbers; the row lock serialises creators."""
 

@@ -8,22 +8,99 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
-from comptoir.accounts.models import User
+from comptoir.accounts.models import Membership, SupportGroup, User
 
-from .models import Attachment, Category, Message, Ticket
+from .models import Attachment, Category, Message, Ticket, TicketParticipant
+
+
+def _copied_on(user: User) -> QuerySet[TicketParticipant, Any]:
+    return TicketParticipant.objects.filter(user=user).values("ticket_id")
 
 
 def visible_tickets(user: User | Any) -> QuerySet[Ticket]:
+    """Who sees which ticket:
+
+    - nobody anonymous or deactivated sees any;
+    - supervisors, administrators and agents not restricted to their groups see all;
+    - an agent restricted to their groups sees the tickets of those groups and the
+      tickets assigned to them;
+    - a customer sees the tickets they requested, those they are copied on
+      (participants), and all the tickets of each organisation where their
+      membership gives that right (or makes them its manager).
+
+    Subqueries rather than joins: a ticket never comes back twice.
+    """
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return Ticket.objects.none()
     if user.is_agent:
-        return Ticket.objects.all()
-    return Ticket.objects.filter(requester=user)
+        if user.sees_every_ticket:
+            return Ticket.objects.all()
+        groups = SupportGroup.objects.filter(agents=user).values("pk")
+        return Ticket.objects.filter(Q(group__in=groups) | Q(assignee=user))
+    wide = Membership.objects.filter(user=user).filter(
+        Q(sees_all_tickets=True) | Q(is_manager=True)
+    )
+    # One id set built by UNION: each branch uses its own index. The same three
+    # conditions joined by OR make PostgreSQL scan the whole table (0.37 s at a
+    # million tickets, against 3 ms for the union).
+    ids = (
+        Ticket.objects.filter(requester=user)
+        .order_by()
+        .values("pk")
+        .union(
+            _copied_on(user).order_by(),
+            Ticket.objects.filter(organisation__in=wide.values("organisation_id"))
+            .order_by()
+            .values("pk"),
+        )
+    )
+    return Ticket.objects.filter(pk__in=ids)
+
+
+def own_tickets(user: User) -> QuerySet[Ticket]:
+    """The "mine" of My tickets: requested by ``user`` or copied to them."""
+    return visible_tickets(user).filter(Q(requester=user) | Q(pk__in=_copied_on(user)))
+
+
+def sees_organisation_tickets(user: User) -> bool:
+    """Whether "my organisation's tickets" means more than "mine" for ``user``."""
+    if not getattr(user, "is_authenticated", False) or user.is_agent:
+        return False
+    return (
+        Membership.objects.filter(user=user)
+        .filter(Q(sees_all_tickets=True) | Q(is_manager=True))
+        .exists()
+    )
+
+
+@dataclass(frozen=True)
+class TicketRights:
+    """What ``user`` may do on a ticket they can see (``access_ticket`` first)."""
+
+    reply: bool
+    close: bool
+    manage_participants: bool
+
+
+def ticket_rights(user: User, ticket: Ticket) -> TicketRights:
+    """Anyone who sees a ticket may reply and close it. Adding or removing people
+    is for the support team, the requester and members who see all of the
+    ticket's organisation; people copied on it only take part."""
+    if user.is_agent or ticket.requester_id == user.pk:
+        return TicketRights(reply=True, close=True, manage_participants=True)
+    org_wide = (
+        ticket.organisation_id is not None
+        and Membership.objects.filter(user=user, organisation_id=ticket.organisation_id)
+        .filter(Q(sees_all_tickets=True) | Q(is_manager=True))
+        .exists()
+    )
+    return TicketRights(reply=True, close=True, manage_participants=org_wide)
 
 
 def access_ticket(user: User, number: int | str) -> Ticket:
@@ -32,6 +109,8 @@ def access_ticket(user: User, number: int | str) -> Ticket:
         value = int(str(number).lstrip("#"))
     except ValueError:
         raise Http404 from None
+    if not 0 < value < 2**31:
+        raise Http404  # no such number; and the query would overflow the column
     ticket = (
         visible_tickets(user)
         .select_related(
@@ -53,8 +132,10 @@ def access_ticket(user: User, number: int | str) -> Ticket:
 
 
 def visible_messages(user: User, ticket: Ticket) -> QuerySet[Message]:
+    """The messages of a ticket ``user`` sees (``access_ticket`` first): internal
+    notes are for agents only, whatever else the person may see."""
     messages = ticket.messages.select_related("author")
-    if not user.is_agent:
+    if not getattr(user, "is_agent", False):
         messages = messages.filter(internal=False)
     return messages
 
@@ -115,14 +196,25 @@ def _matching(tickets: QuerySet[Ticket], q: str) -> QuerySet[Ticket]:
     return tickets.filter(match)
 
 
-def tab_counts(user: User, *, q: str = "") -> dict[str, int]:
+SCOPES = ("mine", "organisation")
+
+
+def _scoped(user: User, scope: str) -> QuerySet[Ticket]:
+    """``organisation``: every ticket ``user`` sees; ``mine``: only those they
+    requested or are copied on (the same for agents: they see all either way)."""
+    if scope == "mine" and not getattr(user, "is_agent", False):
+        return own_tickets(user)
+    return visible_tickets(user)
+
+
+def tab_counts(user: User, *, q: str = "", scope: str = "organisation") -> dict[str, int]:
     """Tickets per portal tab (within a keyword search when given), in one query."""
     aggregates = {
         tab: Count("pk", filter=Q(category__in=categories))
         for tab, categories in PORTAL_TABS.items()
         if tab != "all"
     }
-    counts = _matching(visible_tickets(user), q).aggregate(all=Count("pk"), **aggregates)
+    counts = _matching(_scoped(user, scope), q).aggregate(all=Count("pk"), **aggregates)
     return {tab: counts[tab] for tab in PORTAL_TABS}
 
 
@@ -133,8 +225,9 @@ def portal_ticket_list(
     q: str = "",
     sort: str = "updated",
     direction: str = "desc",
+    scope: str = "organisation",
 ) -> QuerySet[Ticket]:
-    tickets = visible_tickets(user).filter(category__in=PORTAL_TABS.get(tab, PORTAL_TABS["all"]))
+    tickets = _scoped(user, scope).filter(category__in=PORTAL_TABS.get(tab, PORTAL_TABS["all"]))
     tickets = _matching(tickets, q)
     field = SORTS.get(sort, "updated_at")
     prefix = "" if direction == "asc" else "-"

@@ -130,7 +130,9 @@ def _after_change(
     who is told and sends them as tasks with retries), the search index, the
     SLA clocks and event automations."""
     # Imported here: those apps build on this module.
+    from comptoir.api.webhooks import webhooks_enqueue
     from comptoir.mail.outbound import notifications_enqueue
+    from comptoir.reports.services import report_ticket_changed
     from comptoir.search.index import index_ticket
     from comptoir.sla.services import sla_ticket_changed
 
@@ -139,6 +141,10 @@ def _after_change(
     if reindex:
         index_ticket(ticket_id=ticket.pk)
     sla_ticket_changed(ticket=ticket, event=event, actor=actor, message=message)
+    report_ticket_changed(ticket=ticket, event=event)
+    webhooks_enqueue(
+        ticket=ticket, event=event, actor=actor, message=message, changed=notify or reindex
+    )
 
 
 def _locked(ticket: Ticket) -> Ticket:
@@ -236,6 +242,11 @@ def ticket_create(
     _record(ticket, author, EventKind.CREATED, at=now)
     if follows is not None:
         _record(follows, author, EventKind.FOLLOW_UP, at=now, field="follow_up", new=ticket.number)
+    # Imported here: the desk builds on this module. Routing runs before the
+    # consequences so that they see the ticket's group, priority and agent.
+    from comptoir.desk.routing import route_new_ticket
+
+    route_new_ticket(ticket=ticket)
     _after_change(ticket, "created", actor=author, message=message, reindex=True)
     return ticket
 
@@ -456,3 +467,367 @@ def ticket_update_fields(*, ticket: Ticket, actor: User | None, **changes: Any) 
         ticket.save()
     _after_change(ticket, "updated", actor=actor, notify=changed, reindex="subject" in changes)
     return ticket
+
+
+# -- routing, merging, several tickets at once (the agent desk) ----------------------
+
+# Field names of the events that tie a merged ticket to the one it went into.
+MERGED_INTO = "merged_into"
+MERGED_FROM = "merged_from"
+# Bulk changes: rows written per statement, tickets per follow-up task.
+BULK_CHUNK = 500
+BULK_FOLLOW_UP_BATCH = 100
+
+
+@transaction.atomic
+def ticket_route(
+    *,
+    ticket: Ticket,
+    group: SupportGroup | None = None,
+    priority: Priority | None = None,
+    assignee: User | None = None,
+) -> Ticket:
+    """Apply the routing of a ticket being created: its group, its priority, its
+    agent (None leaves a field as it is). Each change is logged with no actor (the
+    system) at the creation instant.
+
+    Unlike ``ticket_assign``, the status stays New: an agent picked by a rule has
+    not taken the ticket in hand yet, so the SLA response clock keeps running
+    until someone does. Called by ``ticket_create`` (through the desk's routing)
+    before its own consequences run, so it runs none itself."""
+    if assignee is not None and not assignee.is_agent:
+        raise ValidationError(_("Tickets can only be assigned to agents."))
+    at = ticket.created_at
+    changed: list[str] = []
+    if group is not None and ticket.group_id != group.pk:
+        _record(ticket, None, EventKind.FIELD, at=at, field="group", old=ticket.group, new=group)
+        ticket.group = group
+        changed.append("group")
+    if priority is not None and ticket.priority_id != priority.pk:
+        old_priority = ticket.priority.slug
+        _record(
+            ticket,
+            None,
+            EventKind.FIELD,
+            at=at,
+            field="priority",
+            old=old_priority,
+            new=priority.slug,
+        )
+        ticket.priority = priority
+        changed.append("priority")
+    if assignee is not None and ticket.assignee_id != assignee.pk:
+        old_email = ticket.assignee.email if ticket.assignee else ""
+        _record(
+            ticket,
+            None,
+            EventKind.FIELD,
+            at=at,
+            field="assignee",
+            old=old_email,
+            new=assignee.email,
+        )
+        ticket.assignee = assignee
+        changed.append("assignee")
+    if changed:
+        ticket.save(update_fields=changed)
+    return ticket
+
+
+def merged_into_number(ticket: Ticket) -> int | None:
+    """The number of the ticket ``ticket`` was merged into, if it was."""
+    value = (
+        TicketEvent.objects.filter(ticket=ticket, field=MERGED_INTO)
+        .order_by("-pk")
+        .values_list("new_value", flat=True)
+        .first()
+    )
+    return int(value) if value and value.isdigit() else None
+
+
+def _merge_notice(source: Ticket, target: Ticket) -> str:
+    """The public message left on the merged ticket, in its requester's language."""
+    from django.urls import reverse
+    from django.utils import translation
+    from django.utils.html import format_html
+
+    with translation.override(source.language or settings.LANGUAGE_CODE):
+        return str(
+            format_html(
+                '<p>{} <a href="{}">{}</a></p>',
+                _(
+                    "This request duplicates another one: it has been merged into ticket "
+                    "%(ref)s, where the conversation continues. Please follow it there."
+                )
+                % {"ref": target.reference},
+                reverse("portal:ticket", kwargs={"number": target.number}),
+                target.reference,
+            )
+        )
+
+
+@transaction.atomic
+def ticket_merge(*, source: Ticket, target: Ticket, actor: User) -> Ticket:
+    """Merge the duplicate ``source`` into ``target``.
+
+    The messages of ``source`` (notes included) move to ``target`` with their
+    attachments and keep their dates; ``source`` gets a public message pointing
+    at ``target`` (its requester is mailed it) and is closed; both tickets log
+    the merge (``merged_into`` / ``merged_from``), which is how the old number
+    leads to the new one. Only tickets of the same requester merge: moving a
+    conversation to another customer's ticket would show it to them. Both rows
+    are locked, in id order so that two merges never wait on each other."""
+    if not actor.is_agent:
+        raise ValidationError(_("Only agents can merge tickets."))
+    if source.pk == target.pk:
+        raise ValidationError(_("A ticket cannot be merged into itself."))
+    locked = {
+        t.pk: t
+        for t in Ticket.objects.select_for_update()
+        .select_related("status", "requester")
+        .filter(pk__in=[source.pk, target.pk])
+        .order_by("pk")
+    }
+    source, target = locked[source.pk], locked[target.pk]
+    if source.requester_id != target.requester_id:
+        raise ValidationError(
+            _("Only tickets of the same requester can be merged; link them instead.")
+        )
+    for ticket in (source, target):
+        into = merged_into_number(ticket)
+        if into is not None:
+            raise ValidationError(
+                _("Ticket %(ref)s has already been merged into #%(into)s.")
+                % {"ref": ticket.reference, "into": into}
+            )
+    now = timezone.now()
+    Message.objects.filter(ticket=source).update(ticket=target)
+    Attachment.objects.filter(ticket=source).update(ticket=target)
+    _record(target, actor, EventKind.FIELD, at=now, field=MERGED_FROM, new=source.number)
+    _record(source, actor, EventKind.FIELD, at=now, field=MERGED_INTO, new=target.number)
+    body, text, _inline = _body(_merge_notice(source, target), user=actor)
+    notice = Message.objects.create(
+        ticket=source, author=actor, body_html=body, body_text=text, created_at=now
+    )
+    _apply_status(source, status_for_category(Category.CLOSED), actor=actor, at=now)
+    source.updated_at = target.updated_at = now
+    source.save()
+    target.save()
+    # The requester hears about it as an agent's public reply on the old ticket.
+    _after_change(source, "reply", actor=actor, message=notice, reindex=True)
+    _after_change(target, "updated", actor=actor, notify=False, reindex=True)
+    return target
+
+
+def _ids_to_change(tickets: Iterable[Ticket] | Any) -> list[int]:
+    """Ids of ``tickets`` (a queryset the caller has already limited to what the
+    actor may see), read before locking: a visibility filter may use DISTINCT,
+    which a locking read refuses."""
+    if hasattr(tickets, "values_list"):
+        return list(tickets.values_list("pk", flat=True))
+    return [t.pk for t in tickets]
+
+
+def _lock_rows(ids: Sequence[int], *fields: str) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for start in range(0, len(ids), BULK_CHUNK):
+        chunk = ids[start : start + BULK_CHUNK]
+        rows += Ticket.objects.select_for_update().filter(pk__in=chunk).values("pk", *fields)
+    return rows
+
+
+def _update_rows(ids: Sequence[int], **values: Any) -> None:
+    for start in range(0, len(ids), BULK_CHUNK):
+        Ticket.objects.filter(pk__in=ids[start : start + BULK_CHUNK]).update(**values)
+
+
+def _status_values(status: Status, now: datetime) -> dict[str, Any]:
+    """Column values for moving tickets to ``status``: ``_apply_status`` as one UPDATE."""
+    from django.db.models import DateTimeField, Value
+    from django.db.models.functions import Coalesce
+
+    values: dict[str, Any] = {"status": status, "category": status.category, "updated_at": now}
+    if status.category == Category.RESOLVED:
+        values.update(resolved_at=now, closed_at=None)
+    elif status.category == Category.CLOSED:
+        values.update(
+            closed_at=now,
+            resolved_at=Coalesce(F("resolved_at"), Value(now, output_field=DateTimeField())),
+        )
+    else:
+        values.update(resolved_at=None, closed_at=None)
+    return values
+
+
+def _event(ticket_id: int, actor: User | None, kind: str, at: datetime, **data: Any) -> TicketEvent:
+    return TicketEvent(
+        ticket_id=ticket_id,
+        actor=actor,
+        kind=kind,
+        field=data.get("field", ""),
+        old_value="" if data.get("old") is None else str(data.get("old")),
+        new_value="" if data.get("new") is None else str(data.get("new")),
+        created_at=at,
+    )
+
+
+def _after_bulk_change(ids: Sequence[int], event: str, actor: User | None) -> None:
+    """Enqueue, with the change, what each ticket's change causes (notification,
+    SLA clocks, event automations), a task per batch of tickets: the request
+    pays a few statements whatever the number of tickets."""
+    import uuid
+
+    from comptoir.desk.tasks import tickets_after_bulk_change
+
+    key = f"bulk:{uuid.uuid4().hex}"
+    for start in range(0, len(ids), BULK_FOLLOW_UP_BATCH):
+        tickets_after_bulk_change.enqueue(
+            ticket_ids=list(ids[start : start + BULK_FOLLOW_UP_BATCH]),
+            event=event,
+            actor_id=actor.pk if actor else None,
+            key=key,
+        )
+
+
+@transaction.atomic
+def ticket_after_bulk_change(*, ticket_id: int, event: str, actor: User | None) -> None:
+    """For one ticket of a bulk change, what a single change does after it
+    (``_after_change``: notification, SLA clocks, reports, webhooks), in the
+    ticket's own transaction. Run by the bulk change's task, which makes sure it
+    runs once per ticket."""
+    ticket = (
+        Ticket.objects.select_for_update().select_related("status").filter(pk=ticket_id).first()
+    )
+    if ticket is None:
+        return
+    # Field changes tell nobody, as in ticket_update_fields.
+    _after_change(ticket, event, actor=actor, notify=event != "updated")
+
+
+@transaction.atomic
+def tickets_bulk_change_status(*, tickets: Any, actor: User | None, status: Status) -> list[int]:
+    """``ticket_change_status`` for many tickets in a few statements: the rows are
+    locked, moved in one UPDATE per chunk, logged with one bulk insert, and their
+    consequences enqueued as batch tasks. Returns the ids that changed."""
+    now = timezone.now()
+    rows = _lock_rows(_ids_to_change(tickets), "status_id")
+    rows = [r for r in rows if r["status_id"] != status.pk]
+    if not rows:
+        return []
+    slugs = dict(Status.objects.values_list("pk", "slug"))
+    ids = [r["pk"] for r in rows]
+    _update_rows(ids, **_status_values(status, now))
+    TicketEvent.objects.bulk_create(
+        [
+            _event(
+                r["pk"],
+                actor,
+                EventKind.STATUS,
+                now,
+                field="status",
+                old=slugs.get(r["status_id"]),
+                new=status.slug,
+            )
+            for r in rows
+        ],
+        batch_size=BULK_CHUNK,
+    )
+    _after_bulk_change(ids, "status", actor)
+    return ids
+
+
+@transaction.atomic
+def tickets_bulk_assign(*, tickets: Any, actor: User | None, assignee: User | None) -> list[int]:
+    """``ticket_assign`` for many tickets in a few statements (new and open
+    tickets move to the status used for assigned tickets, as one by one)."""
+    if assignee is not None and not assignee.is_agent:
+        raise ValidationError(_("Tickets can only be assigned to agents."))
+    now = timezone.now()
+    wanted = assignee.pk if assignee else None
+    rows = _lock_rows(_ids_to_change(tickets), "assignee_id", "status_id", "category")
+    rows = [r for r in rows if r["assignee_id"] != wanted]
+    if not rows:
+        return []
+    ids = [r["pk"] for r in rows]
+    emails = dict(
+        User.objects.filter(pk__in={r["assignee_id"] for r in rows}).values_list("pk", "email")
+    )
+    events = [
+        _event(
+            r["pk"],
+            actor,
+            EventKind.FIELD,
+            now,
+            field="assignee",
+            old=emails.get(r["assignee_id"], ""),
+            new=assignee.email if assignee else "",
+        )
+        for r in rows
+    ]
+    _update_rows(ids, assignee=assignee, updated_at=now)
+    if assignee is not None:
+        status = status_for_category(Category.OPEN, assigned=True)
+        moving = [
+            r
+            for r in rows
+            if r["category"] in (Category.NEW, Category.OPEN) and r["status_id"] != status.pk
+        ]
+        slugs = dict(Status.objects.values_list("pk", "slug"))
+        _update_rows([r["pk"] for r in moving], **_status_values(status, now))
+        events += [
+            _event(
+                r["pk"],
+                actor,
+                EventKind.STATUS,
+                now,
+                field="status",
+                old=slugs.get(r["status_id"]),
+                new=status.slug,
+            )
+            for r in moving
+        ]
+    TicketEvent.objects.bulk_create(events, batch_size=BULK_CHUNK)
+    _after_bulk_change(ids, "assigned", actor)
+    return ids
+
+
+_BULK_FIELDS: dict[str, Any] = {"type": TicketType, "priority": Priority, "group": SupportGroup}
+
+
+@transaction.atomic
+def tickets_bulk_update_fields(*, tickets: Any, actor: User | None, **changes: Any) -> list[int]:
+    """``ticket_update_fields`` for many tickets, for type, priority and group
+    (None clears the group), in a few statements. Returns the ids that changed."""
+    unknown = set(changes) - set(_BULK_FIELDS)
+    if unknown:
+        raise TypeError(f"Fields not changed in bulk: {sorted(unknown)}")
+    now = timezone.now()
+    columns = [f"{name}_id" for name in changes]
+    rows = _lock_rows(_ids_to_change(tickets), *columns)
+    events: list[TicketEvent] = []
+    changed: set[int] = set()
+    for name, new in changes.items():
+        model = _BULK_FIELDS[name]
+        # Events name a type or priority by its code and a group by its name.
+        names = {o.pk: getattr(o, "slug", str(o)) for o in model.objects.all()}
+        new_pk = new.pk if new is not None else None
+        moving = [r for r in rows if r[f"{name}_id"] != new_pk]
+        _update_rows([r["pk"] for r in moving], **{name: new, "updated_at": now})
+        events += [
+            _event(
+                r["pk"],
+                actor,
+                EventKind.FIELD,
+                now,
+                field=name,
+                old=names.get(r[f"{name}_id"], ""),
+                new=names.get(new_pk, ""),
+            )
+            for r in moving
+        ]
+        changed.update(r["pk"] for r in moving)
+    TicketEvent.objects.bulk_create(events, batch_size=BULK_CHUNK)
+    ids = sorted(changed)
+    if ids:
+        _after_bulk_change(ids, "updated", actor)
+    return ids
