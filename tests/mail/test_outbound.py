@@ -96,7 +96,7 @@ def test_each_customer_notification(support, customer, agent):
         .order_by("pk")
         .values_list("kind", flat=True)
     )
-    assert kinds == ["received", "assigned", "status", "resolved", "closed"]
+    assert kinds == ["received", "assigned", "status", "resolved", "survey", "closed"]
     bodies = [m.body for m in mail.outbox if m.to == [customer.email]]
     assert "Sophie Agent is now handling" in bodies[1]
     assert "reopen" in bodies[3]
