@@ -143,7 +143,7 @@ def test_rate_limit_is_per_token(customer, settings):
 def test_error_messages_follow_accept_language_then_the_profile(customer, customer_api):
     french = customer_api.get("/api/v1/tickets/424242/", HTTP_ACCEPT_LANGUAGE="fr")
     assert french.status_code == 404
-    assert french.json()["error"] == {"code": "not_found", "message": "Non trouvé.", "fields": {}}
+    assert french.json()["error"] == {"code": "not_found", "message": "Introuvable.", "fields": {}}
     customer.language = "es"
     customer.save()
     spanish = customer_api.get("/api/v1/tickets/424242/")
