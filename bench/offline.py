@@ -161,11 +161,11 @@ def _latency_row(name: str, latencies: list[float], elapsed: float, queries: int
 
 
 def sweep(seconds: float) -> list[dict]:
-    """The time rules over the due tickets, as ``run_time_rules`` does (same
-    selection, same per-ticket step), bounded in time: at a million tickets the
-    whole sweep takes minutes, so the row gives tickets per second and the
-    duration of one ticket's step; the whole sweep lasts due / rate."""
-    from comptoir.sla.automations import _rule_batches, apply_time_rule, time_rule_tickets
+    """The automation sweep as the periodic task runs it (``run_time_rules``,
+    set-based: a chunk of tickets per transaction) over the 1 % due, then the
+    SLA threshold check. The consequences of each change (mails, SLA clocks,
+    webhooks) are queued as batch tasks, which a worker runs afterwards."""
+    from comptoir.sla.automations import run_time_rules, time_rule_tickets
     from comptoir.sla.models import AutomationRule, Trigger
     from comptoir.sla.tasks import check_sla_thresholds
 
@@ -179,23 +179,20 @@ def sweep(seconds: float) -> list[dict]:
         due = sum(time_rule_tickets(rule, now).count() for rule in rules)
         select = time.perf_counter() - started
     rows = [batch_row("sweep: find the 1 % due (set-based)", due, select, queries[0])]
-    latencies: list[float] = []
-    deadline = time.perf_counter() + max(seconds * 3, 10.0)
     with counting() as queries:
         started = time.perf_counter()
-        for rule in rules:
-            for ids in _rule_batches(rule, now, 200):
-                for ticket_id in ids:
-                    t0 = time.perf_counter()
-                    apply_time_rule(rule, ticket_id, now)
-                    latencies.append(time.perf_counter() - t0)
-                    if time.perf_counter() > deadline:
-                        break
-                else:
-                    continue
-                break
+        report = run_time_rules(now=now)
         elapsed = time.perf_counter() - started
-    rows.append(_latency_row("sweep: automations, per due ticket", latencies, elapsed, queries[0]))
+    changed = sum(report.changed.values())
+    rows.append(
+        batch_row(
+            "sweep: automations, whole sweep (set-based)",
+            changed,
+            elapsed,
+            queries[0],
+            errors=len(report.failed),
+        )
+    )
     with counting() as queries:
         started = time.perf_counter()
         check_sla_thresholds.call(period=f"bench-{time.time()}")
@@ -245,6 +242,48 @@ def reply(seconds: float) -> dict:
     }
 
 
+def create(seconds: float) -> dict:
+    """Portal ticket creation as the web workload posts it, through the test
+    client in this process (the request's whole cost: session, form, service)."""
+    from django.test import Client
+
+    from comptoir.tickets.models import Priority, TicketType
+
+    creator = (
+        User.objects.filter(role=Role.CUSTOMER, is_active=True, organisations__isnull=False)
+        .order_by("pk")
+        .first()
+    )
+    assert creator is not None
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(creator)
+    data: dict[str, Any] = {
+        "type": TicketType.objects.filter(active=True, slug="help").values_list("pk", flat=True)[0],
+        "priority": Priority.objects.filter(active=True).order_by("-is_default", "pk")[0].pk,
+        "description": "Bonjour, la facture du mois ne s'affiche plus. Merci de regarder.",
+        "body_format": "text",
+    }
+    first_org = creator.organisations.order_by("pk").values_list("pk", flat=True).first()
+    if first_org is not None:
+        data["organisation"] = first_org
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.perf_counter() + seconds
+    with counting() as queries:
+        started = time.perf_counter()
+        while time.perf_counter() < deadline:
+            t0 = time.perf_counter()
+            response = client.post(
+                "/tickets/new/", {**data, "subject": f"Bench ticket {len(latencies)}"}
+            )
+            latencies.append(time.perf_counter() - t0)
+            errors += response.status_code != 302
+        elapsed = time.perf_counter() - started
+    row = _latency_row("create a ticket (portal POST, in process)", latencies, elapsed, queries[0])
+    row["errors"] = errors
+    return row
+
+
 def export(fmt: str) -> dict:
     from comptoir.reports.export_jobs import write_export
     from comptoir.reports.exports import ExportParams
@@ -266,6 +305,7 @@ WORKLOADS: dict[str, Callable[[float], Any]] = {
     "ingest": ingest,
     "sweep": sweep,
     "reply": reply,
+    "create": create,
     "export-csv": lambda s: export("csv"),
     "export-xlsx": lambda s: export("xlsx"),
 }

@@ -18,3 +18,6 @@ STORAGES = {
 STATIC_ROOT = tempfile.mkdtemp(prefix="comptoir-test-static-")
 MEDIA_ROOT = tempfile.mkdtemp(prefix="comptoir-test-media-")
 ACCOUNT_RATE_LIMITS = False
+# Configuration rows are read afresh on each change: tests edit them with
+# queryset updates, which no signal reports (tests of the cache turn it on).
+COMPTOIR_CONFIG_CACHE_SECONDS = 0

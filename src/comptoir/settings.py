@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -87,6 +88,8 @@ INSTALLED_APPS = [
     "comptoir.desk",
     "comptoir.reports",
     "comptoir.api",
+    "comptoir.contracts",
+    "comptoir.integrations",
 ]
 
 MIDDLEWARE = [
@@ -138,6 +141,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Several web machines share one cache (API rate limits, cached pages and
+# counts) and read sessions from it: REDIS_URL=redis://host:6379/1. Without
+# it, each process keeps its own memory cache and sessions live in the database.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("COMPTOIR_CACHE_PREFIX", "comptoir"),
+        }
+    }
+    # Written to the database and the cache, read from the cache.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -224,7 +242,7 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # Attachments are served by a permission-checked view only; never by URL.
 MEDIA_URL = "/media-not-served/"
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
@@ -234,6 +252,24 @@ STORAGES = {
         )
     },
 }
+# Attachments, raw mail, KB files and exports on S3-compatible object storage
+# (a private bucket: files are only ever served through permission-checked views).
+COMPTOIR_S3_BUCKET = os.environ.get("COMPTOIR_S3_BUCKET", "")
+if COMPTOIR_S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": COMPTOIR_S3_BUCKET,
+            # Empty values fall back to boto3's own (AWS_* variables, instance roles).
+            "endpoint_url": os.environ.get("COMPTOIR_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("COMPTOIR_S3_REGION") or None,
+            "access_key": os.environ.get("COMPTOIR_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("COMPTOIR_S3_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("COMPTOIR_S3_PREFIX", ""),
+            "default_acl": "private",
+            "file_overwrite": False,
+        },
+    }
 WHITENOISE_USE_FINDERS = DEBUG
 DATA_UPLOAD_MAX_MEMORY_SIZE = 40 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -264,6 +300,10 @@ MAILERS = {
 }
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "support@comptoir.localhost")
 
+# Seconds a process keeps the configuration rows every ticket change reads
+# (statuses, SLA policies, webhooks, mail settings); 0 reads them every time.
+COMPTOIR_CONFIG_CACHE_SECONDS = float(os.environ.get("COMPTOIR_CONFIG_CACHE_SECONDS", "5"))
+
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
@@ -272,7 +312,7 @@ TASKS = {
 
 # REST API (api app). Rate limits count in the default cache: with several web
 # processes, point CACHES at a shared cache (Redis) so they share one budget.
-REST_FRAMEWORK = {
+REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "comptoir.api.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
@@ -318,6 +358,19 @@ SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES")
 CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# Behind a reverse proxy or load balancer that sets X-Forwarded-Proto,
+# X-Forwarded-Host and X-Forwarded-For (and strips them from clients). Only then
+# are those headers believed, and the rate limits (login, API) count per address
+# from X-Forwarded-For: COMPTOIR_PROXY_COUNT proxies of ours append to it.
+COMPTOIR_BEHIND_PROXY = env_bool("COMPTOIR_BEHIND_PROXY")
+if COMPTOIR_BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = True
+ALLAUTH_TRUSTED_PROXY_COUNT = (
+    int(os.environ.get("COMPTOIR_PROXY_COUNT", "1")) if COMPTOIR_BEHIND_PROXY else 0
+)
+REST_FRAMEWORK["NUM_PROXIES"] = ALLAUTH_TRUSTED_PROXY_COUNT
 
 LOGGING = {
     "version": 1,

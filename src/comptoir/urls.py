@@ -18,5 +18,7 @@ urlpatterns = [
     path("desk/", include("comptoir.desk.urls")),
     path("reports/", include("comptoir.reports.urls")),
     path("api/", include("comptoir.api.urls")),
+    path("hours/", include("comptoir.contracts.urls")),
+    path("integrations/", include("comptoir.integrations.urls")),
     path("", include("comptoir.portal.urls")),
 ]

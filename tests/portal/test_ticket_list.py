@@ -143,6 +143,10 @@ def test_pages_run_as_many_queries_for_50_tickets_as_for_5(client, customer):
     with_50 = {name: _queries(client, url, params) for name, (url, params) in PAGES.items()}
 
     assert with_5 == with_50
+    # Session, user, statuses, the tab counts (which also give the pager its
+    # total), the rows; My tickets asks whether to offer the organisation's
+    # tickets, home whether to link the support hours.
+    assert with_50 == {"my tickets": 6, "my tickets by status": 6, "home": 6}
 
 
 # -- search ---------------------------------------------------------------------------

@@ -169,6 +169,36 @@ def test_the_page_runs_as_many_queries_for_50_messages_as_for_5(client, customer
     with_50 = count()
 
     assert with_5 == with_50, f"{with_5} queries for 5 messages, {with_50} for 50"
+    # Session, user, ticket, messages, their files, products and themes, the
+    # participants and who may be added, the survey.
+    assert with_50 <= 9
+
+
+def test_a_page_seen_again_reuses_its_conversation_until_the_ticket_changes(
+    client, customer, agent
+):
+    ticket = make_ticket(customer, body="<p>First words</p>")
+    client.force_login(customer)
+
+    def count():
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(page_url(ticket))
+        assert response.status_code == 200
+        return len(captured), response
+
+    services.config_cache_clear()
+    with override_settings(COMPTOIR_CONFIG_CACHE_SECONDS=60):
+        first, _page = count()
+        again, page = count()
+        assert again <= first - 2  # neither the messages nor their files read again
+        assert "First words" in page.text
+
+        # A new message shows at once, in the language and time zone of the viewer.
+        services.ticket_reply(ticket=ticket, author=agent, body_html="<p>Fresh answer</p>")
+        _n, page = count()
+        assert "Fresh answer" in page.text
+        assert "First words" in page.text
+    services.config_cache_clear()
 
 
 # -- replying -------------------------------------------------------------------------

@@ -166,24 +166,24 @@ def test_a_sweep_killed_half_way_changes_no_ticket_twice_and_forgets_none(
     db_tasks, customer, agent, monkeypatch
 ):
     tickets = [waiting_ticket(customer, agent, paris(2026, 3, 2, 10, i)) for i in range(6)]
-    real = automations._apply_actions
+    real = automations._apply_actions_bulk
     calls = {"n": 0}
 
-    def dies_on_the_fourth(rule, ticket):
+    def dies_on_the_second_chunk(rule, ids, system):
         calls["n"] += 1
-        if calls["n"] == 4:
-            real(rule, ticket)  # the change is made, then the process dies before commit
-            raise Killed
-        real(rule, ticket)
+        real(rule, ids, system)
+        if calls["n"] == 2:
+            raise Killed  # the changes are made, then the process dies before commit
 
-    monkeypatch.setattr(automations, "_apply_actions", dies_on_the_fourth)
+    monkeypatch.setattr(automations, "SWEEP_CHUNK", 2)
+    monkeypatch.setattr(automations, "_apply_actions_bulk", dies_on_the_second_chunk)
     with time_machine.travel(paris(2026, 3, 9, 11, 0), tick=False) as clock:
         run_worker()
         mail.outbox.clear()
         tick_scheduler()
         run_worker()
         states = [Ticket.objects.get(pk=t.pk).category for t in tickets]
-        assert states.count(Category.RESOLVED) == 3  # the fourth was rolled back
+        assert states.count(Category.RESOLVED) == 2  # the second chunk was rolled back
 
         # The failed sweep is retried after its backoff, by a worker started again.
         clock.move_to(paris(2026, 3, 9, 11, 1))

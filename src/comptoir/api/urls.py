@@ -2,6 +2,8 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
+from comptoir.contracts import api as contract_api
+
 from .errors import not_found
 from .views import attachments, directory, kb, pages, search, tickets
 
@@ -20,6 +22,12 @@ router.register("kb/articles", kb.ArticleViewSet, basename="kb-article")
 v1 = [
     path("me/", directory.MeView.as_view(), name="me"),
     path("search/", search.SearchView.as_view(), name="search"),
+    path("hours/<int:organisation>/", contract_api.HoursView.as_view(), name="hours"),
+    path(
+        "tickets/<int:number>/time-entries/",
+        contract_api.TicketTimeEntriesView.as_view(),
+        name="ticket-time-entries",
+    ),
     *router.urls,
 ]
 

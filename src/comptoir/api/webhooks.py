@@ -100,12 +100,17 @@ def webhooks_enqueue(
     changed: bool = True,
 ) -> list[WebhookDelivery]:
     """One delivery (and its task) per active webhook listening to the event.
-    Costs one query when no webhook is registered."""
+    Costs no query when no webhook is registered."""
+    from comptoir.tickets.services import config_cached
+
     from .tasks import webhook_deliver
 
     if not changed:
         return []
-    endpoints = list(WebhookEndpoint.objects.filter(active=True))
+    # Read once per process for a few seconds (saving a webhook clears it).
+    endpoints = config_cached(
+        "api:webhooks", lambda: list(WebhookEndpoint.objects.filter(active=True))
+    )
     if not endpoints:
         return []
     subscribed = {name for endpoint in endpoints for name in endpoint.events}

@@ -347,4 +347,7 @@ def seed_demo() -> SeedReport:
     from comptoir.desk.demo import seed_desk
 
     seed_desk(people)
+    from comptoir.contracts.demo import seed_contracts
+
+    seed_contracts(people)
     return report

@@ -6,3 +6,12 @@ class DeskConfig(AppConfig):
     name = "comptoir.desk"
     label = "desk"
     verbose_name = _("Agent desk")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from .reference import MODELS, forget_reference
+
+        for model in MODELS:
+            post_save.connect(forget_reference, sender=model, dispatch_uid=f"desk-ref-{model}")
+            post_delete.connect(forget_reference, sender=model, dispatch_uid=f"desk-ref-d-{model}")

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.db.models import F, Q, QuerySet
+from django.db.models import Case, F, Q, QuerySet, Value, When
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from comptoir.accounts.models import Organisation, SupportGroup, User
@@ -30,9 +31,13 @@ from comptoir.tickets.models import (
 from comptoir.tickets.queries import parse_ticket_number
 
 from .queues import QUEUES
+from .reference import Reference, reference
+from .widgets import QuickSelects
 
 MAX_TEXT = 200
 PAGE_SIZES = (25, 50, 100)
+# Organisations offered while typing in the organisation filter.
+MAX_SUGGESTIONS = 20
 
 # sort key -> (column label, ordering expression); the number breaks ties.
 SORTS: dict[str, tuple[Any, Any]] = {
@@ -50,44 +55,41 @@ SORTS: dict[str, tuple[Any, Any]] = {
     "due": (_("SLA due"), F("sla__resolution_due_at")),
 }
 DEFAULT_SORT = "updated"
+# Sorts on a column that may be empty put the empty ones last. The others sort
+# plainly, so that an index on the column gives the order.
+NULLABLE_SORTS = frozenset({"organisation", "assignee", "group", "due"})
 
 
 @dataclass(frozen=True)
 class Options:
-    """Everything the filters offer, read once per page (a constant number of queries)."""
+    """Everything the filters offer, read once per page (a constant number of
+    queries). Organisations are not listed: they are thousands, so the filter
+    suggests them as the agent types (``organisation_suggestions``)."""
 
     statuses: list[Status]
     priorities: list[Priority]
     types: list[TicketType]
     products: list[Product]
     themes: list[Theme]
-    organisations: list[Organisation]
     agents: list[User]
     groups: list[SupportGroup]
     custom_fields: list[CustomField]
+    reference: Reference
 
     @classmethod
     def load(cls) -> Options:
-        from comptoir.accounts.models import Role
-
+        ref = reference()
+        unfilterable = (FieldType.LONG_TEXT, FieldType.DATE, FieldType.NUMBER)
         return cls(
-            statuses=list(Status.objects.filter(active=True)),
-            priorities=list(Priority.objects.filter(active=True)),
-            types=list(TicketType.objects.filter(active=True)),
-            products=list(Product.objects.filter(active=True)),
-            themes=list(Theme.objects.filter(active=True)),
-            organisations=list(Organisation.objects.order_by("name")),
-            agents=list(
-                User.objects.filter(is_active=True)
-                .exclude(role=Role.CUSTOMER)
-                .order_by("first_name", "last_name", "email")
-            ),
-            groups=list(SupportGroup.objects.order_by("name")),
-            custom_fields=list(
-                CustomField.objects.filter(active=True).exclude(
-                    field_type__in=[FieldType.LONG_TEXT, FieldType.DATE, FieldType.NUMBER]
-                )
-            ),
+            statuses=ref.active_statuses,
+            priorities=ref.active_priorities,
+            types=ref.active_types,
+            products=ref.active_products,
+            themes=ref.active_themes,
+            agents=ref.agents,
+            groups=ref.groups,
+            custom_fields=[c for c in ref.active_custom_fields if c.field_type not in unfilterable],
+            reference=ref,
         )
 
 
@@ -95,7 +97,7 @@ def _label(obj: Any) -> str:
     return str(getattr(obj, "label", obj))
 
 
-class QueueFilterForm(forms.Form):
+class QueueFilterForm(QuickSelects, forms.Form):
     queue = forms.ChoiceField(
         choices=[(q.key, q.label) for q in QUEUES], required=False, widget=forms.HiddenInput
     )
@@ -105,7 +107,14 @@ class QueueFilterForm(forms.Form):
     type = forms.MultipleChoiceField(label=_("Type"), required=False)
     product = forms.MultipleChoiceField(label=_("Product"), required=False)
     theme = forms.MultipleChoiceField(label=_("Theme"), required=False)
-    organisation = forms.MultipleChoiceField(label=_("Organisation"), required=False)
+    organisation_name = forms.CharField(
+        label=_("Organisation"),
+        required=False,
+        max_length=MAX_TEXT,
+        help_text=_("Part of its name; choose one of the suggestions to keep only that one."),
+    )
+    # The organisations chosen among the suggestions (ids, in the URL).
+    organisation = forms.MultipleChoiceField(required=False, widget=forms.MultipleHiddenInput)
     requester = forms.CharField(
         label=_("Requester"),
         required=False,
@@ -151,12 +160,16 @@ class QueueFilterForm(forms.Form):
             "type": [(t.slug, t.label) for t in options.types],
             "product": [(str(p.pk), p.name) for p in options.products],
             "theme": [(str(t.pk), t.name) for t in options.themes],
-            "organisation": [(str(o.pk), o.name) for o in options.organisations],
             "assignee": anyone + [(str(a.pk), a.display_name) for a in options.agents],
             "group": [("none", _("No group"))] + [(str(g.pk), g.name) for g in options.groups],
         }
         for name, values in choices.items():
             self.fields[name].choices = values  # type: ignore[attr-defined]
+        # Any id is accepted here; unknown ones simply match no ticket.
+        self.fields["organisation"].valid_value = str.isdigit  # type: ignore[attr-defined]
+        self.fields["organisation_name"].widget.attrs.update(
+            {"autocomplete": "off", "list": "organisation-suggestions"}
+        )
         for custom in options.custom_fields:
             name = f"cf_{custom.key}"
             if custom.field_type in (FieldType.CHOICE, FieldType.MULTI_CHOICE):
@@ -175,6 +188,7 @@ class QueueFilterForm(forms.Form):
                 self.fields[name] = forms.CharField(
                     label=custom.label, required=False, max_length=MAX_TEXT
                 )
+        self.quicken_selects()
 
     def custom_bound_fields(self) -> list[forms.BoundField]:
         return [self[f"cf_{c.key}"] for c in self.options.custom_fields]
@@ -199,8 +213,38 @@ class QueueFilterForm(forms.Form):
 
     def active_count(self) -> int:
         """How many filters are set (shown on the collapsed filter panel)."""
-        skip = {"queue", "sort", "dir", "per_page"}
+        skip = {"queue", "sort", "dir", "per_page", "organisation"}
         return sum(1 for name in self.fields if name not in skip and self.value(name))
+
+    @cached_property
+    def chosen_organisations(self) -> list[Organisation]:
+        """The organisations of the URL's ids (at most a few: one query)."""
+        ids = [int(v) for v in self.value("organisation", [])][:MAX_SUGGESTIONS]
+        return list(Organisation.objects.filter(pk__in=ids).order_by("name")) if ids else []
+
+    def organisation_condition(self) -> Q:
+        """Chosen organisations by id, as long as the text field still shows
+        their names; else (typed without choosing, or changed since) the
+        organisations whose name contains the text."""
+        text = " ".join((self.value("organisation_name") or "").split())
+        chosen = self.chosen_organisations
+        names = {o.name.casefold() for o in chosen}
+        names.add(", ".join(o.name for o in chosen).casefold())
+        if chosen and (not text or text.casefold() in names):
+            return Q(organisation_id__in=[o.pk for o in chosen])
+        if text:
+            return Q(
+                organisation_id__in=Organisation.objects.filter(name__icontains=text).values("pk")
+            )
+        if self.value("organisation"):
+            return Q(pk__in=[])  # ids of organisations that do not exist
+        return Q()
+
+    def shown_organisation_name(self) -> str:
+        """What the text field shows: the typed text, else the chosen names."""
+        return self.value("organisation_name") or ", ".join(
+            o.name for o in self.chosen_organisations
+        )
 
 
 def _in_or_none(column: str, values: list[str], user: User | None = None) -> Q:
@@ -270,17 +314,20 @@ def _custom(form: QueueFilterForm) -> Q:
 def filter_condition(form: QueueFilterForm, user: User) -> Q:
     """The URL's filters as one condition."""
     condition = Q()
-    for name, column in (("status", "status__slug"), ("priority", "priority__slug")):
+    # By id (the options are loaded): no join, and an index on (group or
+    # agent, status, update) serves the list.
+    for name, column, loaded in (
+        ("status", "status_id", form.options.statuses),
+        ("priority", "priority_id", form.options.priorities),
+        ("type", "type_id", form.options.types),
+    ):
         if values := form.value(name):
-            condition &= Q(**{f"{column}__in": values})
-    if values := form.value("type"):
-        condition &= Q(type__slug__in=values)
+            condition &= Q(**{f"{column}__in": [o.pk for o in loaded if o.slug in values]})
     for name in ("product", "theme"):
         if values := form.value(name):
             ids = [int(v) for v in values]
             condition &= Q(pk__in=Ticket.objects.filter(**{f"{name}s__in": ids}).values("pk"))
-    if values := form.value("organisation"):
-        condition &= Q(organisation_id__in=[int(v) for v in values])
+    condition &= form.organisation_condition()
     if values := form.value("assignee"):
         condition &= _in_or_none("assignee_id", values, user)
     if values := form.value("group"):
@@ -299,7 +346,22 @@ def filter_condition(form: QueueFilterForm, user: User) -> Q:
 
 
 def sorted_tickets(tickets: QuerySet[Ticket], form: QueueFilterForm) -> QuerySet[Ticket]:
-    expression = SORTS.get(form.sort_key, SORTS[DEFAULT_SORT])[1]
+    key = form.sort_key if form.sort_key in SORTS else DEFAULT_SORT
+    expression = SORTS[key][1]
+    nulls_last = True if key in NULLABLE_SORTS else None
     if form.direction == "asc":
-        return tickets.order_by(expression.asc(nulls_last=True), "number")
-    return tickets.order_by(expression.desc(nulls_last=True), "-number")
+        return tickets.order_by(expression.asc(nulls_last=nulls_last), "number")
+    return tickets.order_by(expression.desc(nulls_last=nulls_last), "-number")
+
+
+def organisation_suggestions(text: str) -> list[Organisation]:
+    """At most ``MAX_SUGGESTIONS`` organisations whose name contains ``text``,
+    those starting with it first."""
+    text = " ".join(text.split())[:MAX_TEXT]
+    if not text:
+        return []
+    return list(
+        Organisation.objects.filter(name__icontains=text)
+        .annotate(starts=Case(When(name__istartswith=text, then=Value(0)), default=Value(1)))
+        .order_by("starts", "name")[:MAX_SUGGESTIONS]
+    )

@@ -17,9 +17,11 @@ from comptoir.portal.forms import (
     custom_value,
     rich_text_attrs,
 )
-from comptoir.tickets.models import CustomField, Priority, Product, Status, Theme, TicketType
+from comptoir.tickets.models import Priority, Product, Status, Theme, TicketType
 
 from .filters import Options
+from .reference import Reference, reference
+from .widgets import QuickSelects
 
 
 class Mode:
@@ -33,7 +35,15 @@ def _optional(field: forms.ModelChoiceField, label: Any) -> forms.ModelChoiceFie
     return field
 
 
-class ReplyForm(RichTextMixin):
+def _offer(field: forms.Field, rows: Any, value: Any = None) -> None:
+    """Offer ``rows`` (already loaded) in a model choice field without a query
+    when the form is shown; its queryset still checks what is sent back."""
+    empty = getattr(field, "empty_label", None)
+    pairs = [(value(o) if value else o.pk, str(getattr(o, "label", o))) for o in rows]
+    field.choices = ([("", empty)] if empty is not None else []) + pairs  # type: ignore[attr-defined]
+
+
+class ReplyForm(QuickSelects, RichTextMixin):
     """A public reply or an internal note, and what to change with it."""
 
     mode = forms.ChoiceField(
@@ -58,7 +68,7 @@ class ReplyForm(RichTextMixin):
     # The last message the agent saw: a newer one from someone else asks to read first.
     seen_message = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=0)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, ref: Reference | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         unchanged = _("— unchanged —")
         fields = self.fields
@@ -75,6 +85,11 @@ class ReplyForm(RichTextMixin):
         ):
             field = _optional(fields[name], unchanged)  # type: ignore[arg-type]
             field.queryset = queryset
+        ref = ref or reference()
+        _offer(fields["then_status"], ref.active_statuses)
+        _offer(fields["set_type"], ref.active_types)
+        _offer(fields["set_priority"], ref.active_priorities)
+        _offer(fields["set_group"], ref.groups)
 
     def changes(self) -> dict[str, Any]:
         """Ticket fields to change with the message."""
@@ -83,7 +98,7 @@ class ReplyForm(RichTextMixin):
         return {field: data[name] for name, field in names.items() if data.get(name)}
 
 
-class RequalifyForm(forms.Form):
+class RequalifyForm(QuickSelects, forms.Form):
     """The ticket's data, as support may correct it (seed 000)."""
 
     subject = forms.CharField(label=_("Subject"), max_length=250)
@@ -109,30 +124,52 @@ class RequalifyForm(forms.Form):
         help_text=_("Start typing a name to add one."),
     )
 
-    def __init__(self, *args: Any, ticket: Any, **kwargs: Any) -> None:
-        kwargs.setdefault(
-            "initial",
-            {
+    def __init__(
+        self,
+        *args: Any,
+        ticket: Any,
+        organisations: list[Organisation] | None = None,
+        tags: tuple[list[int], list[int]] | None = None,
+        ref: Reference | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """``organisations``: the requester's and the ticket's own, and
+        ``tags``: the ids of the ticket's products and themes, when already
+        read (``queries.ticket_organisations``, ``queries.ticket_tags``)."""
+        if "initial" not in kwargs:
+            if tags is None:
+                from .queries import ticket_tags
+
+                tags = ticket_tags(ticket)
+            kwargs["initial"] = {
                 "subject": ticket.subject,
                 "type": ticket.type_id,
                 "priority": ticket.priority_id,
                 "organisation": ticket.organisation_id,
-                "products": [p.pk for p in ticket.products.all()],
-                "themes": [t.pk for t in ticket.themes.all()],
+                "products": tags[0],
+                "themes": tags[1],
                 **{f"cf_{k}": v for k, v in ticket.custom_fields.items()},
-            },
-        )
+            }
         super().__init__(*args, **kwargs)
+        if organisations is None:
+            from .queries import ticket_organisations
+
+            organisations = ticket_organisations(ticket)
         # The requester's organisations, and the ticket's own even if they left it.
         self.fields["organisation"].queryset = Organisation.objects.filter(  # type: ignore[attr-defined]
-            pk__in=[
-                *ticket.requester.organisations.values_list("pk", flat=True),
-                ticket.organisation_id or 0,
-            ]
+            pk__in=[o.pk for o in organisations]
         )
-        self.custom_fields = list(CustomField.objects.filter(active=True))
+        self.has_organisations = bool(organisations)
+        ref = ref or reference()
+        _offer(self.fields["organisation"], organisations)
+        _offer(self.fields["type"], ref.active_types)
+        _offer(self.fields["priority"], ref.active_priorities)
+        _offer(self.fields["products"], ref.active_products)
+        _offer(self.fields["themes"], ref.active_themes)
+        self.custom_fields = ref.active_custom_fields
         for custom in self.custom_fields:
             self.fields[f"cf_{custom.key}"] = _custom_form_field(custom)
+        self.quicken_selects()
 
     def custom_bound_fields(self) -> list[forms.BoundField]:
         return [self[f"cf_{c.key}"] for c in self.custom_fields]
@@ -163,7 +200,7 @@ def _plain(value: Any, empty: Any) -> Any:
     return empty if value in (None, "", []) else value
 
 
-class AssignForm(forms.Form):
+class AssignForm(QuickSelects, forms.Form):
     group = forms.ModelChoiceField(
         label=_("Group"), queryset=SupportGroup.objects.all(), required=False, empty_label=_("None")
     )
@@ -174,21 +211,26 @@ class AssignForm(forms.Form):
         empty_label=_("Nobody"),
     )
 
-    def __init__(self, *args: Any, agents: list[User], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, agents: list[User], ref: Reference | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        _offer(self.fields["group"], (ref or reference()).groups)
         field = self.fields["assignee"]
         field.queryset = User.objects.filter(pk__in=[a.pk for a in agents])  # type: ignore[attr-defined]
         field.choices = [("", _("Nobody"))] + [(a.pk, a.display_name) for a in agents]  # type: ignore[attr-defined]
 
 
-class StatusForm(forms.Form):
+class StatusForm(QuickSelects, forms.Form):
     status = forms.ModelChoiceField(
         label=_("Status"), queryset=Status.objects.filter(active=True), to_field_name="slug"
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, ref: Reference | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["status"].label_from_instance = lambda s: s.label  # type: ignore[attr-defined]
+        statuses = (ref or reference()).active_statuses
+        _offer(self.fields["status"], statuses, value=lambda s: s.slug)
 
 
 class TicketNumberForm(forms.Form):
@@ -203,7 +245,7 @@ class TicketNumberForm(forms.Form):
         return number
 
 
-class MacroForm(RichTextMixin):
+class MacroForm(QuickSelects, RichTextMixin):
     name = forms.CharField(label=_("Name"), max_length=120)
     body = forms.CharField(
         label=_("Text"),
@@ -235,7 +277,7 @@ class MacroForm(RichTextMixin):
             del self.fields["shared"]
 
 
-class BulkForm(forms.Form):
+class BulkForm(QuickSelects, forms.Form):
     """Changes applied to the selected tickets (or to every ticket of the filtered list)."""
 
     assignee = forms.ChoiceField(label=_("Assign to"), required=False)
@@ -280,5 +322,11 @@ class BulkForm(forms.Form):
             *((str(g.pk), g.name) for g in options.groups),
         ]
         self.fields["status"].label_from_instance = lambda s: s.label  # type: ignore[attr-defined]
-        for name in ("status", "priority", "type"):
-            self.fields[name].empty_label = _("— unchanged —")  # type: ignore[attr-defined]
+        # Offered from the options already loaded (no query per field); the
+        # querysets still check what comes back.
+        for name, loaded in (
+            ("status", options.statuses),
+            ("priority", options.priorities),
+            ("type", options.types),
+        ):
+            self.fields[name].choices = [unchanged, *((o.slug, o.label) for o in loaded)]  # type: ignore[attr-defined]

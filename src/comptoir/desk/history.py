@@ -13,16 +13,10 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from comptoir.accounts.models import User
-from comptoir.tickets.models import (
-    CustomField,
-    EventKind,
-    Priority,
-    Status,
-    Ticket,
-    TicketEvent,
-    TicketType,
-)
+from comptoir.tickets.models import EventKind, Ticket, TicketEvent
 from comptoir.tickets.services import MERGED_FROM, MERGED_INTO
+
+from .reference import Reference, reference
 
 MAX_EVENTS = 500
 
@@ -51,17 +45,18 @@ def _field_names() -> dict[str, str]:
         "themes": _("Themes"),
         "assignee": _("Assigned agent"),
         "status": _("Status"),
+        "time_entry": _("Time logged"),
     }
 
 
 class _Labels:
     """Today's labels for the codes found in events, loaded once."""
 
-    def __init__(self, events: list[TicketEvent]) -> None:
+    def __init__(self, events: list[TicketEvent], ref: Reference) -> None:
         self.by_field = {
-            "status": {s.slug: s.label for s in Status.objects.all()},
-            "type": {t.slug: t.label for t in TicketType.objects.all()},
-            "priority": {p.slug: p.label for p in Priority.objects.all()},
+            "status": {s.slug: s.label for s in ref.statuses},
+            "type": {t.slug: t.label for t in ref.types},
+            "priority": {p.slug: p.label for p in ref.priorities},
         }
         emails = {
             value
@@ -70,10 +65,12 @@ class _Labels:
             for value in (e.old_value, e.new_value)
             if value
         }
-        self.by_field["assignee"] = {
-            u.email: u.display_name for u in User.objects.filter(email__in=emails)
-        }
-        self.custom = {c.key: c.label for c in CustomField.objects.all()}
+        self.by_field["assignee"] = (
+            {u.email: u.display_name for u in User.objects.filter(email__in=emails)}
+            if emails
+            else {}
+        )
+        self.custom = {c.key: c.label for c in ref.custom_fields}
 
     def value(self, field: str, value: str) -> str:
         return self.by_field.get(field, {}).get(value, value)
@@ -112,14 +109,15 @@ def _entry(event: TicketEvent, labels: _Labels, names: dict[str, str]) -> Entry:
     )
 
 
-def ticket_history(ticket: Ticket) -> list[Entry]:
-    """The latest ``MAX_EVENTS`` events of ``ticket``, oldest first, in words."""
+def ticket_history(ticket: Ticket, ref: Reference | None = None) -> list[Entry]:
+    """The latest ``MAX_EVENTS`` events of ``ticket``, oldest first, in words:
+    one query for the events, one more when agents were (un)assigned."""
     events = list(
         TicketEvent.objects.filter(ticket=ticket)
         .select_related("actor")
         .order_by("-pk")[:MAX_EVENTS]
     )
     events.reverse()
-    labels = _Labels(events)
+    labels = _Labels(events, ref or reference())
     names = _field_names()
     return [_entry(event, labels, names) for event in events]

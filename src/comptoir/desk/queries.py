@@ -7,16 +7,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
-from comptoir.accounts.models import Role, User
+from comptoir.accounts.models import Membership, Organisation, Role, User
 from comptoir.sla.models import ClockState
 from comptoir.tickets.models import DONE_CATEGORIES, Ticket
 from comptoir.tickets.queries import visible_tickets
 
 from .models import DeskAgentProfile, Macro, SavedView, TicketFollower, TicketLink, TicketPresence
+from .reference import Reference, reference
 
 # Someone whose page has not called in for this long has left.
 PRESENCE_WINDOW = timedelta(seconds=90)
@@ -24,21 +26,29 @@ TYPING_WINDOW = timedelta(seconds=20)
 OTHER_TICKETS = 10
 MAX_MACROS = 100
 
-LIST_RELATED = (
-    "status",
-    "priority",
-    "type",
-    "requester",
-    "organisation",
-    "assignee",
-    "group",
-    "sla",
-)
+
+def with_reference(rows: list[Ticket], ref: Reference) -> list[Ticket]:
+    """Give each ticket its status, priority, type and group from ``ref``
+    (no join for them); and its desk address (``url``)."""
+    by_id: dict[str, dict[int, Any]] = {
+        "status": {o.pk: o for o in ref.statuses},
+        "priority": {o.pk: o for o in ref.priorities},
+        "type": {o.pk: o for o in ref.types},
+        "group": {o.pk: o for o in ref.groups},
+    }
+    head, tail = _ticket_url_parts()
+    for ticket in rows:
+        for name, objects in by_id.items():
+            found = objects.get(getattr(ticket, f"{name}_id"))
+            if found is not None:  # else (created since ref was read) it is read when used
+                setattr(ticket, name, found)
+        ticket.url = f"{head}{ticket.number}{tail}"  # type: ignore[attr-defined]
+    return rows
 
 
-def list_tickets(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    """What a list row shows, fetched with the rows: a constant number of queries."""
-    return tickets.select_related(*LIST_RELATED).prefetch_related("products", "themes")
+def _ticket_url_parts() -> tuple[str, str]:
+    head, tail = reverse("desk:ticket", kwargs={"number": 0}).rsplit("0", 1)
+    return head, tail
 
 
 @dataclass(frozen=True)
@@ -47,14 +57,234 @@ class SlaBadge:
     due_at: datetime | None
 
 
-def sla_badge(ticket: Ticket, now: datetime) -> SlaBadge:
+@dataclass
+class ListRow:
+    """What a list row shows. Read as values, not model objects: a page of
+    fifty rows with their requester, organisation, agent and SLA reads in
+    half the time."""
+
+    pk: int
+    number: int
+    subject: str
+    category: str
+    organisation_id: int | None
+    organisation_name: str
+    requester_name: str
+    assignee_name: str
+    status: Any
+    priority: Any
+    type: Any
+    group: Any
+    created_at: datetime
+    updated_at: datetime
+    sla: SlaBadge
+    url: str
+    products: list[str]
+    themes: list[str]
+
+    @property
+    def reference(self) -> str:
+        return f"#{self.number}"
+
+
+def _name(first: str | None, last: str | None, email: str | None) -> str:
+    """``User.display_name`` from the row's values."""
+    return f"{first or ''} {last or ''}".strip() or (email or "")
+
+
+_SLA_FIELDS = (
+    "responded_at",
+    "response_due_at",
+    "response_warn_at",
+    "response_breached",
+    "resolution_due_at",
+    "resolution_warn_at",
+    "resolution_breached",
+    "resolution_state",
+)
+_ROW_FIELDS = (
+    "pk",
+    "number",
+    "subject",
+    "category",
+    "status_id",
+    "priority_id",
+    "type_id",
+    "group_id",
+    "organisation_id",
+    "organisation__name",
+    "requester__first_name",
+    "requester__last_name",
+    "requester__email",
+    "assignee_id",
+    "created_at",
+    "updated_at",
+    *(f"sla__{name}" for name in _SLA_FIELDS),
+)
+
+
+class _Sla:
+    """A ticket's SLA values as ``sla_badge`` reads them."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        for name in _SLA_FIELDS:
+            setattr(self, name, values[f"sla__{name}"])
+
+
+def _by_id(objects: list[Any], model: Any) -> dict[int, Any]:
+    """``objects`` by id; an id they lack (a row newer than the kept reference
+    data) is read from the table."""
+
+    class ById(dict[int, Any]):
+        def __missing__(self, pk: int) -> Any:
+            self[pk] = model.objects.filter(pk=pk).first()
+            return self[pk]
+
+    return ById((o.pk, o) for o in objects)
+
+
+def list_rows(tickets: QuerySet[Ticket], ref: Reference, now: datetime) -> list[ListRow]:
+    """The rows of ``tickets`` (already sliced) as the list shows them, with
+    their products and themes: two queries."""
+    from comptoir.accounts.models import SupportGroup
+    from comptoir.tickets.models import Priority, Status, TicketType
+
+    values = list(tickets.values(*_ROW_FIELDS))
+    tags = _tag_names([v["pk"] for v in values], ref)
+    # Agents by id from the reference data (no join); former agents still
+    # assigned to a ticket are read in one query.
+    agents = {a.pk: a.display_name for a in ref.agents}
+    missing = {v["assignee_id"] for v in values} - agents.keys() - {None}
+    if missing:
+        agents.update((u.pk, u.display_name) for u in User.objects.filter(pk__in=missing))
+    head, tail = _ticket_url_parts()
+    statuses, priorities = _by_id(ref.statuses, Status), _by_id(ref.priorities, Priority)
+    types, groups = _by_id(ref.types, TicketType), _by_id(ref.groups, SupportGroup)
+    rows = []
+    for v in values:
+        # The state is never empty on an SLA row: empty, the ticket has none.
+        sla = _Sla(v) if v["sla__resolution_state"] is not None else None
+        rows.append(
+            ListRow(
+                pk=v["pk"],
+                number=v["number"],
+                subject=v["subject"],
+                category=v["category"],
+                organisation_id=v["organisation_id"],
+                organisation_name=v["organisation__name"] or "",
+                requester_name=_name(
+                    v["requester__first_name"], v["requester__last_name"], v["requester__email"]
+                ),
+                assignee_name=agents.get(v["assignee_id"], ""),
+                status=statuses[v["status_id"]],
+                priority=priorities[v["priority_id"]],
+                type=types[v["type_id"]],
+                group=groups[v["group_id"]] if v["group_id"] is not None else None,
+                created_at=v["created_at"],
+                updated_at=v["updated_at"],
+                sla=sla_badge(v["category"], sla, now),
+                url=f"{head}{v['number']}{tail}",
+                products=tags[0].get(v["pk"], []),
+                themes=tags[1].get(v["pk"], []),
+            )
+        )
+    return rows
+
+
+def _tag_names(ids: list[int], ref: Reference) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
+    """Names of the products and of the themes of each ticket, by name: one
+    query of ids, named from ``ref``."""
+    through_products, through_themes = Ticket.products.through, Ticket.themes.through
+    pairs = (
+        through_products.objects.filter(ticket_id__in=ids)
+        .annotate(kind=Value(0))
+        .values_list("kind", "ticket_id", "product_id")  # type: ignore[misc]
+        .union(
+            through_themes.objects.filter(ticket_id__in=ids)
+            .annotate(kind=Value(1))
+            .values_list("kind", "ticket_id", "theme_id"),  # type: ignore[misc]
+            all=True,
+        )
+    )
+    names = ({p.pk: p.name for p in ref.products}, {t.pk: t.name for t in ref.themes})
+    found: tuple[dict[int, list[str]], dict[int, list[str]]] = ({}, {})
+    for kind, ticket_id, tag_id in pairs:
+        name = names[kind].get(tag_id)
+        if name is not None:
+            found[kind].setdefault(ticket_id, []).append(name)
+    for by_ticket in found:
+        for tag_names in by_ticket.values():
+            tag_names.sort()
+    return found
+
+
+# Lists count their tickets up to this many; beyond, they say "1,000+".
+COUNT_CAP = 1000
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """One page of a list, without counting every matching ticket: the count
+    stops at ``COUNT_CAP`` and the next page is known from one row more."""
+
+    rows: list[ListRow]
+    number: int
+    size: int
+    count: int  # exact when not ``capped``
+    capped: bool
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def num_pages(self) -> int | None:
+        """The number of pages, when the count is exact."""
+        return None if self.capped else max(1, -(-self.count // self.size))
+
+    @property
+    def paginated(self) -> bool:
+        return self.has_previous or self.has_next
+
+
+def list_page(
+    tickets: QuerySet[Ticket], *, page: str | None, size: int, ref: Reference | None = None
+) -> ListPage:
+    """Page ``page`` (1 when unreadable, the last one when past the end) of
+    ``tickets`` in their order: a capped count and the page's rows."""
+    count = tickets.order_by()[: COUNT_CAP + 1].count()
+    capped = count > COUNT_CAP
+    number = int(page) if page and page.isdigit() and 0 < int(page) < 10**6 else 1
+    if not capped:
+        number = min(number, max(1, -(-count // size)))
+    start = (number - 1) * size
+    rows = list_rows(tickets[start : start + size + 1], ref or reference(), timezone.now())
+    return ListPage(
+        rows=rows[:size],
+        number=number,
+        size=size,
+        count=min(count, COUNT_CAP),
+        capped=capped,
+        has_next=len(rows) > size,
+    )
+
+
+def sla_badge(category: str, sla: Any, now: datetime) -> SlaBadge:
     """A list row's SLA from the stored instants and flags (no calendar work):
-    the clock that runs now, how close it is to its due instant."""
-    try:
-        sla = ticket.sla  # type: ignore[attr-defined]
-    except ObjectDoesNotExist:
+    the clock that runs now, how close it is to its due instant. ``sla``: the
+    ticket's ``TicketSla`` (or its values), None when it has none."""
+    if sla is None:
         return SlaBadge("none", None)
-    if ticket.category in DONE_CATEGORIES:
+    if category in DONE_CATEGORIES:
         breached = sla.response_breached or sla.resolution_breached
         return SlaBadge("breached" if breached else "met", None)
     if sla.responded_at is None:
@@ -69,6 +299,25 @@ def sla_badge(ticket: Ticket, now: datetime) -> SlaBadge:
     if warn is not None and warn <= now:
         return SlaBadge("at_risk", due)
     return SlaBadge("ok" if due is not None else "none", due)
+
+
+def workspace_ticket(user: User, number: int) -> Ticket:
+    """The ticket numbered ``number`` if ``user`` may see it (decided by
+    ``visible_tickets``, as ``access_ticket`` does), else 404. Its status,
+    type, priority and group come from the reference data: four joins fewer
+    (planning a ten-table join cost PostgreSQL more than running it)."""
+    if not 0 < number < 2**31:
+        raise Http404
+    ticket = (
+        visible_tickets(user)
+        .select_related("requester", "organisation", "assignee", "follows")
+        .filter(number=number)
+        .first()
+    )
+    if ticket is None:
+        raise Http404
+    with_reference([ticket], reference())
+    return ticket
 
 
 def agent_profile(user: User) -> DeskAgentProfile:
@@ -115,6 +364,31 @@ def requester_tickets(user: User, ticket: Ticket) -> list[Ticket]:
         .exclude(pk=ticket.pk)
         .select_related("status")
         .order_by("-updated_at")[:OTHER_TICKETS]
+    )
+
+
+def ticket_tags(ticket: Ticket) -> tuple[list[int], list[int]]:
+    """The ids of the ticket's products and of its themes (two small queries)."""
+    return (
+        list(
+            Ticket.products.through.objects.filter(ticket=ticket).values_list(
+                "product_id", flat=True
+            )
+        ),
+        list(
+            Ticket.themes.through.objects.filter(ticket=ticket).values_list("theme_id", flat=True)
+        ),
+    )
+
+
+def ticket_organisations(ticket: Ticket) -> list[Organisation]:
+    """The requester's organisations (``requester_member``) and the ticket's
+    own, which the requester may have left since, by name: one query."""
+    member = Membership.objects.filter(user_id=ticket.requester_id, organisation=OuterRef("pk"))
+    return list(
+        Organisation.objects.annotate(requester_member=Exists(member))
+        .filter(Q(requester_member=True) | Q(pk=ticket.organisation_id or 0))
+        .order_by("name")
     )
 
 

@@ -94,12 +94,14 @@ def presence_touch(*, ticket: Ticket, user: User, typing: bool = False) -> None:
     if typing:
         values["typing_at"] = now
     updated = TicketPresence.objects.filter(ticket=ticket, user=user).update(**values)
-    if not updated:
-        try:
-            with transaction.atomic():
-                TicketPresence.objects.create(ticket=ticket, user=user, **values)
-        except IntegrityError:
-            TicketPresence.objects.filter(ticket=ticket, user=user).update(**values)
+    if updated:
+        return
+    try:
+        with transaction.atomic():
+            TicketPresence.objects.create(ticket=ticket, user=user, **values)
+    except IntegrityError:
+        TicketPresence.objects.filter(ticket=ticket, user=user).update(**values)
+    # Rows are only added here: clearing the old ones here too keeps them few.
     TicketPresence.objects.filter(ticket=ticket, seen_at__lt=now - PRESENCE_KEEP).delete()
 
 

@@ -7,6 +7,7 @@ app_name = "desk"
 urlpatterns = [
     path("", queues.queue, name="queue"),
     path("counts/", queues.counts, name="counts"),
+    path("organisations/", queues.organisations, name="organisations"),
     path("go/", queues.jump, name="jump"),
     path("bulk/", queues.bulk, name="bulk"),
     path("views/", queues.view_save, name="view_save"),

@@ -1,25 +1,49 @@
-"""Everything the ticket workspace shows, gathered in one place for its views."""
+"""Everything the ticket workspace shows, gathered in one place for its views.
+
+A constant number of queries whatever the length of the conversation: the
+messages come with their authors and files, the ticket with its products,
+themes and SLA clocks, and the reference data (statuses, types, groups...)
+from ``reference``. The related articles depend only on the ticket's subject,
+first message and tags: they are kept in the cache under those.
+"""
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
+from django.db.models import Prefetch, prefetch_related_objects
+from django.utils import translation
+from django.utils.translation import gettext as _
+
 from comptoir.kb.related import related_for_ticket_form
-from comptoir.portal.views import _custom_display
+from comptoir.sla.models import TicketSla
 from comptoir.sla.queries import ticket_sla_state
 from comptoir.tickets import queries as ticket_queries
-from comptoir.tickets.models import Attachment, Ticket
+from comptoir.tickets.models import Attachment, FieldType, Message, Ticket
 
 from . import queries
 from .forms import AssignForm, ReplyForm, RequalifyForm, StatusForm, TicketNumberForm
 from .history import ticket_history
 from .macros import PLACEHOLDERS, render_macro
 from .models import Macro
+from .reference import Reference, reference
 from .views.common import AgentRequest
+
+# Related articles are searched again after this long even if the ticket did
+# not change (new articles may fit).
+RELATED_TTL = 600
 
 
 def reply_form_for(
-    ticket: Ticket, user: Any, *, macro: Macro | None = None, last_message: int = 0
+    ticket: Ticket,
+    user: Any,
+    *,
+    macro: Macro | None = None,
+    last_message: int = 0,
+    ref: Reference | None = None,
 ) -> ReplyForm:
     """A fresh reply form, filled from ``macro`` when one is applied without JavaScript."""
     initial: dict[str, Any] = {"seen_message": last_message}
@@ -33,7 +57,7 @@ def reply_form_for(
             set_priority=macro.set_priority_id,
             set_group=macro.set_group_id,
         )
-    return ReplyForm(initial=initial)
+    return ReplyForm(initial=initial, ref=ref)
 
 
 def _macro_payloads(macros: list[Macro], ticket: Ticket, user: Any) -> list[dict[str, Any]]:
@@ -52,17 +76,60 @@ def _macro_payloads(macros: list[Macro], ticket: Ticket, user: Any) -> list[dict
     ]
 
 
-def _related_articles(user: Any, ticket: Ticket, conversation: list[Any]) -> list[Any]:
-    first = conversation[0].body_text if conversation else ""
-    related = related_for_ticket_form(
-        user=user,
-        subject=ticket.subject,
-        description=first,
-        product_ids=[str(p.pk) for p in ticket.products.all()],
-        theme_ids=[str(t.pk) for t in ticket.themes.all()],
-        type_id=str(ticket.type_id),
+@dataclass(frozen=True)
+class RelatedArticle:
+    slug: str
+    title: str
+
+
+def _related_articles(
+    user: Any, ticket: Ticket, first: Message | None, tags: tuple[list[int], list[int]]
+) -> list[RelatedArticle]:
+    """Articles like the ticket, from the cache when its subject, first
+    message, tags and the reader's language are the same as last time."""
+    products = [str(pk) for pk in sorted(tags[0])]
+    themes = [str(pk) for pk in sorted(tags[1])]
+    inputs = "\x1f".join(
+        [
+            ticket.subject,
+            str(first.pk if first else 0),
+            ",".join(products),
+            ",".join(themes),
+            str(ticket.type_id),
+            translation.get_language() or "",
+        ]
     )
-    return related.articles
+    key = f"desk:related:{ticket.pk}:{hashlib.sha1(inputs.encode()).hexdigest()}"
+    found = cache.get(key)
+    if found is None:
+        related = related_for_ticket_form(
+            user=user,
+            subject=ticket.subject,
+            description=first.body_text if first else "",
+            product_ids=products,
+            theme_ids=themes,
+            type_id=str(ticket.type_id),
+        )
+        found = [RelatedArticle(card.article.slug, card.title) for card in related.articles]
+        cache.set(key, found, RELATED_TTL)
+    return found
+
+
+def _custom_display(ticket: Ticket, ref: Reference) -> list[tuple[str, str]]:
+    """The ticket's custom field values as agents read them (all fields)."""
+    rows = []
+    for field in ref.custom_fields:
+        if field.key not in ticket.custom_fields:
+            continue
+        value = ticket.custom_fields[field.key]
+        if field.field_type in (FieldType.CHOICE, FieldType.MULTI_CHOICE):
+            labels = dict(field.choice_pairs())
+            values = value if isinstance(value, list) else [value]
+            value = ", ".join(labels.get(str(v), str(v)) for v in values)
+        elif field.field_type == FieldType.CHECKBOX:
+            value = _("Yes") if value else _("No")
+        rows.append((field.label, str(value)))
+    return rows
 
 
 def workspace_context(
@@ -76,37 +143,48 @@ def workspace_context(
     collision: list[Any] | None = None,
 ) -> dict[str, Any]:
     user = request.user
+    ref = reference()
+    prefetch_related_objects(
+        [ticket], Prefetch("sla", queryset=TicketSla.objects.select_related("policy__calendar"))
+    )
+    tags = queries.ticket_tags(ticket)
     conversation = list(
         ticket_queries.visible_messages(user, ticket).prefetch_related("attachments")
     )
     last_message = conversation[-1].pk if conversation else 0
-    agents = queries.agents()
+    agents = ref.agents
     macros = queries.usable_macros(user)
     followers = queries.followers(ticket)
+    organisations = queries.ticket_organisations(ticket)
     return {
         "ticket": ticket,
         "conversation": conversation,
         "last_message": last_message,
-        "history": ticket_history(ticket),
+        "history": ticket_history(ticket, ref),
         "reply_form": reply_form
-        or reply_form_for(ticket, user, macro=macro, last_message=last_message),
+        or reply_form_for(ticket, user, macro=macro, last_message=last_message, ref=ref),
         "pending": pending or [],
         "collision": collision or [],
         "macros": _macro_payloads(macros, ticket, user),
         "placeholders": [(name, help_text) for name, (help_text, _f) in PLACEHOLDERS.items()],
-        "requalify_form": requalify_form or RequalifyForm(ticket=ticket),
+        "requalify_form": requalify_form
+        or RequalifyForm(ticket=ticket, organisations=organisations, tags=tags, ref=ref),
         "assign_form": AssignForm(
-            initial={"group": ticket.group_id, "assignee": ticket.assignee_id}, agents=agents
+            initial={"group": ticket.group_id, "assignee": ticket.assignee_id},
+            agents=agents,
+            ref=ref,
         ),
-        "status_form": StatusForm(initial={"status": ticket.status.slug}),
+        "status_form": StatusForm(initial={"status": ticket.status.slug}, ref=ref),
         "number_form": TicketNumberForm(),
-        "custom_values": _custom_display(ticket, user),
+        "custom_values": _custom_display(ticket, ref),
         "sla": ticket_sla_state(ticket),
         "requester_tickets": queries.requester_tickets(user, ticket),
-        "requester_organisations": list(ticket.requester.organisations.all()),
+        "requester_organisations": [o for o in organisations if o.requester_member],  # type: ignore[attr-defined]
         "followers": followers,
         "following": any(f.pk == user.pk for f in followers),
         "links": queries.linked_tickets(user, ticket),
-        "articles": _related_articles(user, ticket, conversation),
+        "articles": _related_articles(
+            user, ticket, conversation[0] if conversation else None, tags
+        ),
         "present": queries.others_present(ticket, user),
     }

@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .models import InboundMail, Mailbox, Outcome
-from .parsing import decode_header_value, message_ids
+from .parsing import decode_header_value, message_ids, parse_headers
 
 logger = logging.getLogger(__name__)
 
@@ -93,13 +93,31 @@ def _store_raw(raw: bytes, sha: str) -> str:
     return name
 
 
+def _envelope(raw: bytes, mailbox: Mailbox | None) -> dict[str, object]:
+    """Sender, subject and mailbox from the headers, written with the row (the
+    admin lists show them, notifications answer the sender in-thread); routing
+    sets them again from the whole parse. Never stands in the way of storing."""
+    from .routing import mailbox_for
+
+    try:
+        head = parse_headers(raw)
+        return {
+            "from_address": head.from_address[:254],
+            "from_name": head.from_name[:200],
+            "subject": head.subject[:500],
+            "mailbox": mailbox or mailbox_for(head),
+        }
+    except Exception:  # the full parse will say what is wrong with this mail
+        return {"mailbox": mailbox}
+
+
 def _record(raw: bytes, *, mailbox: Mailbox | None, source: str) -> tuple[InboundMail, bool]:
     """The committed row for this delivery, and whether it is the first of its key."""
     sha = hashlib.sha256(raw).hexdigest()
     key, message_id = dedup_key(raw)
     name = _store_raw(raw, sha)
     fields = {
-        "mailbox": mailbox,
+        **_envelope(raw, mailbox),
         "source": source[:300],
         "received_at": timezone.now(),
         "raw": name,
@@ -163,6 +181,9 @@ def mail_reprocess(*, inbound: InboundMail) -> IngestResult:
             locked = InboundMail.objects.select_for_update().get(pk=inbound.pk)
             if locked.outcome in (Outcome.PENDING, Outcome.FAILED):
                 route(locked)
+                routed = True
+            else:
+                routed = False
     except Exception as error:  # one bad mail must never block the others
         logger.exception("Incoming mail %s could not be processed", inbound.pk)
         InboundMail.objects.filter(pk=inbound.pk).update(
@@ -170,5 +191,10 @@ def mail_reprocess(*, inbound: InboundMail) -> IngestResult:
             reason=f"{type(error).__name__}: {error}\n\n{traceback.format_exc(limit=5)}"[:4000],
             processed_at=timezone.now(),
         )
-    inbound.refresh_from_db()
+        routed = False
+    if routed:
+        # Committed as routing left it: the caller's copy takes its state, no re-read.
+        inbound.__dict__.update(locked.__dict__)
+    else:
+        inbound.refresh_from_db()
     return _result(inbound)

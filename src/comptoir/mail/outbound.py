@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 from email.utils import formataddr
+from typing import Any
 
 from django.conf import settings
 from django.contrib.sites.models import Site
@@ -31,20 +32,31 @@ from .threads import reply_address
 MAX_REFERENCES = 20
 
 
+def notification_job(
+    *, ticket: Ticket, event: str, actor: User | None, message: Message | None
+) -> dict[str, Any]:
+    """The arguments of ``tasks.notify_ticket_event`` for this event. The ticket
+    services put them in the one task they enqueue per change, inside their
+    transaction: the task row is written with the change, so a rollback sends nothing."""
+    return {
+        "ticket_id": ticket.pk,
+        "event": event,
+        "actor_id": actor.pk if actor else None,
+        "message_id": message.pk if message else None,
+        # The incoming mail being routed, so the answer threads under it.
+        "inbound_id": current_inbound.get(),
+        "key": uuid.uuid4().hex,
+    }
+
+
 def notifications_enqueue(
     *, ticket: Ticket, event: str, actor: User | None, message: Message | None
 ) -> None:
-    """Called by the ticket services inside their transaction: the task row is
-    written with the change, so a rollback sends nothing."""
+    """The notifications of an event as a task of their own, in the caller's transaction."""
     from .tasks import notify_ticket_event
 
     notify_ticket_event.enqueue(
-        ticket_id=ticket.pk,
-        event=event,
-        actor_id=actor.pk if actor else None,
-        message_id=message.pk if message else None,
-        inbound_id=current_inbound.get(),
-        key=uuid.uuid4().hex,
+        **notification_job(ticket=ticket, event=event, actor=actor, message=message)
     )
 
 

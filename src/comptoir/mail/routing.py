@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from comptoir.accounts.models import User
 from comptoir.accounts.services import user_join_by_domain
 from comptoir.tickets import services
-from comptoir.tickets.models import Channel, Priority, Ticket, TicketType
+from comptoir.tickets.models import Channel, Ticket, TicketType
 from comptoir.tickets.richtext import is_blank, text_to_html, to_text
 
 from .content import Content, build_content
@@ -61,19 +61,40 @@ def _routing(inbound: InboundMail) -> Iterator[None]:
         current_inbound.reset(token)
 
 
+def mail_settings() -> MailSettings:
+    """The email settings, read once per process for a few seconds."""
+    return services.config_cached("mail:settings", MailSettings.load)
+
+
+def _mailboxes() -> list[Mailbox]:
+    return list(Mailbox.objects.select_related("default_type", "default_group").order_by("pk"))
+
+
+def mailboxes() -> list[Mailbox]:
+    """Every mailbox (with its default type and group), read once per process
+    for a few seconds: routing each mail looks them up several times."""
+    return services.config_cached("mail:mailboxes", _mailboxes)
+
+
 def route(inbound: InboundMail) -> None:
     """Called with ``inbound`` locked, inside a transaction."""
     raw = inbound.raw.open("rb").read()
     inbound.raw.close()
-    limit = MailSettings.load().max_message_mb * 1024 * 1024
+    limit = mail_settings().max_message_mb * 1024 * 1024
     too_large = len(raw) > limit
     parsed = parse_headers(raw) if too_large else parse(raw)
+    seen = (inbound.from_address, inbound.from_name, inbound.subject, inbound.mailbox_id)
     inbound.from_address = parsed.from_address[:254]
     inbound.from_name = parsed.from_name[:200]
     inbound.subject = parsed.subject[:500]
-    inbound.mailbox = inbound.mailbox or _mailbox_for(parsed)
-    # Saved now: notifications written during routing look the sender up.
-    inbound.save(update_fields=["from_address", "from_name", "subject", "mailbox"])
+    if inbound.mailbox_id is None:
+        inbound.mailbox = mailbox_for(parsed)
+    else:
+        known = next((m for m in mailboxes() if m.pk == inbound.mailbox_id), None)
+        inbound.mailbox = known or inbound.mailbox
+    if seen != (inbound.from_address, inbound.from_name, inbound.subject, inbound.mailbox_id):
+        # Saved now: notifications written during routing look the sender up.
+        inbound.save(update_fields=["from_address", "from_name", "subject", "mailbox"])
     try:
         with _routing(inbound):
             _decide(inbound, parsed, too_large=too_large)
@@ -84,14 +105,16 @@ def route(inbound: InboundMail) -> None:
     inbound.save()
 
 
-def _mailbox_for(parsed: ParsedMail) -> Mailbox | None:
+def mailbox_for(parsed: ParsedMail) -> Mailbox | None:
+    """The mailbox a mail was sent to (by its recipients), else the default one."""
     addresses = {strip_token(a) for a in parsed.recipients}
-    mailbox = Mailbox.objects.filter(address__in=addresses, active=True).first()
-    return mailbox or Mailbox.objects.filter(is_default=True).first()
+    boxes = mailboxes()
+    mailbox = next((m for m in boxes if m.active and m.address in addresses), None)
+    return mailbox or next((m for m in boxes if m.is_default), None)
 
 
 def _our_addresses() -> set[str]:
-    ours = {a.lower() for a in Mailbox.objects.values_list("address", flat=True)}
+    ours = {m.address.lower() for m in mailboxes()}
     ours.add(settings.DEFAULT_FROM_EMAIL.rsplit("<", 1)[-1].strip(">").lower())
     return ours
 
@@ -135,7 +158,7 @@ def _decide(inbound: InboundMail, parsed: ParsedMail, *, too_large: bool) -> Non
 
 
 def _check_rate(inbound: InboundMail) -> None:
-    conf = MailSettings.load()
+    conf = mail_settings()
     since = timezone.now() - timedelta(minutes=conf.rate_limit_minutes)
     recent = (
         InboundMail.objects.filter(
@@ -237,7 +260,8 @@ def _create(
         subject=parsed.subject or _("(no subject)"),
         description_html=body,
         type=(mailbox.default_type if mailbox else None) or _default_type(),
-        priority=_default_priority(),
+        # None: the organisation's contract decides, else the default priority.
+        priority=None,
         organisation=sender.organisations.first(),
         attachments=content.attachments,
         channel=Channel.EMAIL,
@@ -245,20 +269,23 @@ def _create(
         group=mailbox.default_group if mailbox else None,
         follows=follows,
     )
-    TicketMail.objects.get_or_create(ticket=ticket, defaults={"mailbox": mailbox})
-    _remember_cc(ticket, mailbox, _cc_of(parsed, sender.email.lower()))
-    inbound.ticket_message = ticket.messages.order_by("pk").first()
+    # A ticket made just now in this transaction: nothing has linked it to a mailbox yet.
+    TicketMail.objects.create(
+        ticket=ticket, mailbox=mailbox, cc=_cc_of(parsed, sender.email.lower())
+    )
+    inbound.ticket_message = getattr(ticket, "opening_message", None) or (
+        ticket.messages.order_by("pk").first()
+    )
     raise Decision(Outcome.CREATED, reason, ticket)
 
 
-def _default_type() -> TicketType:
+def _find_default_type() -> TicketType:
     found = TicketType.objects.filter(slug="help", active=True).first()
     return found or TicketType.objects.filter(active=True).order_by("order", "pk")[0]
 
 
-def _default_priority() -> Priority:
-    found = Priority.objects.filter(is_default=True, active=True).first()
-    return found or Priority.objects.filter(active=True).order_by("order", "pk")[0]
+def _default_type() -> TicketType:
+    return services.config_cached("mail:default-type", _find_default_type)
 
 
 def _append(

@@ -202,6 +202,11 @@ class NewTicketForm(RichTextMixin):
         )
         if default_priority:
             self.fields["priority"].initial = default_priority.pk
+        if self.organisation_count == 1:
+            # The organisation's contract may set the priority its tickets start with.
+            from comptoir.contracts.queries import default_priority_for
+
+            self.fields["priority"].initial = default_priority_for(organisations[0]).pk
         self.custom_fields = list(
             CustomField.objects.filter(active=True, visible_to_customer=True).prefetch_related(
                 "ticket_types"

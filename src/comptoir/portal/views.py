@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Prefetch, Value
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -23,7 +32,9 @@ from comptoir.tickets.models import (
     Category,
     ClosedReplyPolicy,
     CustomField,
-    HelpdeskSettings,
+    Product,
+    Status,
+    Theme,
 )
 
 from .forms import NewTicketForm, ReplyForm
@@ -45,6 +56,70 @@ def _store_uploads(request: HttpRequest, form: Any) -> list[Attachment]:
     return kept
 
 
+class _CountedPaginator(Paginator):
+    """A paginator told its total: the tab counts already hold it (no second COUNT)."""
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count
+
+
+def _status_badges(user: Any) -> dict[int, tuple[str, str]]:
+    """Colour and label of every status, in the viewer's language. Statuses are
+    configuration: read once per process and refreshed when one is saved."""
+    statuses = services.config_cached("portal:statuses", lambda: list(Status.objects.all()))
+    agent = user.is_agent
+    return {s.pk: (s.colour, s.label if agent else s.customer_label) for s in statuses}
+
+
+def _list_rows(tickets: Any) -> Any:
+    """Only the columns a row shows: no JSON custom fields, no type or priority."""
+    return tickets.select_related(None).select_related("assignee").only(*ROW_FIELDS)
+
+
+ROW_FIELDS = (
+    "number",
+    "subject",
+    "status_id",
+    "updated_at",
+    "assignee__first_name",
+    "assignee__last_name",
+    "assignee__email",
+)
+
+
+def _decorated(request: HttpRequest, tickets: Any) -> list[Any]:
+    """The rows of a ticket table with their link and status badge worked out once."""
+    badges = _status_badges(request.user)
+    # One reverse() per page rather than two per row.
+    marker = 987654321
+    head, tail = reverse("portal:ticket", kwargs={"number": marker}).split(str(marker))
+    rows: list[Any] = list(tickets)
+    for ticket in rows:
+        ticket.url = f"{head}{ticket.number}{tail}"
+        ticket.badge_colour, ticket.badge_label = badges.get(ticket.status_id, ("", ""))
+    return rows
+
+
+def _sees_organisation_tickets(user: Any) -> bool:
+    """Whether to offer "my organisation's tickets" (what is listed is still
+    decided by ``visible_tickets``). Remembered for a few seconds per user, like
+    the helpdesk's configuration."""
+    ttl = float(getattr(settings, "COMPTOIR_CONFIG_CACHE_SECONDS", 5))
+    if ttl <= 0:
+        return queries.sees_organisation_tickets(user)
+    key = f"portal:org-wide:{user.pk}"
+    value = cache.get(key)
+    if value is None:
+        value = queries.sees_organisation_tickets(user)
+        cache.set(key, value, ttl)
+    return bool(value)
+
+
 def _search_text(request: HttpRequest) -> str:
     """The words searched for, bounded (a redirect or a query must not grow with it)."""
     return " ".join(request.GET.get("q", "").replace("\x00", "").split())[:MAX_SEARCH]
@@ -54,7 +129,9 @@ def _search_text(request: HttpRequest) -> str:
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     counts = queries.tab_counts(request.user, scope="mine")
-    open_tickets = list(queries.portal_ticket_list(request.user, tab="open", scope="mine")[:10])
+    open_tickets = _decorated(
+        request, _list_rows(queries.portal_ticket_list(request.user, tab="open", scope="mine"))[:10]
+    )
     return render(
         request,
         "portal/home.html",
@@ -88,7 +165,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     direction = "asc" if request.GET.get("dir") == "asc" else "desc"
     q = _search_text(request)
     # "Mine" or "my organisation's", for members allowed to see the organisation's.
-    org_wide = queries.sees_organisation_tickets(request.user)
+    org_wide = _sees_organisation_tickets(request.user)
     scope = request.GET.get("scope", "mine") if org_wide else "mine"
     if scope not in queries.SCOPES:
         scope = "mine"
@@ -96,7 +173,10 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     tickets = queries.portal_ticket_list(
         request.user, tab=tab, q=q, sort=sort, direction=direction, scope=scope
     )
-    page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = _CountedPaginator(_list_rows(tickets), PAGE_SIZE, count=counts[tab]).get_page(
+        request.GET.get("page")
+    )
+    page.object_list = _decorated(request, page.object_list)
     return render(
         request,
         "portal/ticket_list.html",
@@ -162,7 +242,8 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
                 return redirect("portal:ticket", number=ticket.number)
         status = 400
     else:
-        form = NewTicketForm(user=request.user)
+        # Filled in when the customer came from their application (integrations app).
+        form = NewTicketForm(user=request.user, initial=request.session.get("inapp_prefill"))
         kept = []
         status = 200
     return render(request, "portal/ticket_new.html", {"form": form, "pending": kept}, status=status)
@@ -171,16 +252,16 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
 def _detail_context(
     request: HttpRequest, ticket: Any, reply_form: ReplyForm, pending: list[Attachment]
 ) -> dict[str, Any]:
-    conversation = list(
-        queries.visible_messages(request.user, ticket).prefetch_related("attachments")
-    )
-    policy = HelpdeskSettings.load().closed_reply_policy
+    conversation = _conversation_html(request.user, ticket)
     closed = ticket.category == Category.CLOSED
+    # The reply policy only matters once the ticket is closed.
+    policy = services.helpdesk_settings().closed_reply_policy if closed else ""
+    products, themes = _products_and_themes(ticket)
     return {
         "ticket": ticket,
-        "conversation": conversation,
-        "products": list(ticket.products.all()),
-        "themes": list(ticket.themes.all()),
+        "conversation_html": conversation,
+        "products": products,
+        "themes": themes,
         "custom_values": _custom_display(ticket, request.user),
         "reply_form": reply_form,
         "pending": pending,
@@ -190,6 +271,90 @@ def _detail_context(
         # "Add people to the conversation" (accounts app).
         **participants_context(request.user, ticket),
     }
+
+
+# What the conversation shows of each message and of its files (pasted images
+# already show in the message's text, so only the other files are listed).
+MESSAGE_FIELDS = (
+    "ticket_id",
+    "internal",
+    "body_html",
+    "created_at",
+    "author__first_name",
+    "author__last_name",
+    "author__email",
+    "author__role",
+)
+FILE_FIELDS = ("key", "message_id", "filename", "size", "created_at")
+
+
+def _conversation_ttl() -> float:
+    ttl = getattr(settings, "COMPTOIR_CONVERSATION_CACHE_SECONDS", None)
+    if ttl is None:
+        # On wherever the configuration cache is (off in the test settings).
+        ttl = 600 if float(getattr(settings, "COMPTOIR_CONFIG_CACHE_SECONDS", 5)) > 0 else 0
+    return float(ttl)
+
+
+def _conversation_html(user: Any, ticket: Any) -> str:
+    """The messages of the ticket as the viewer sees them, rendered.
+
+    Messages never change once written, and every new message (or merge) moves
+    ``ticket.updated_at``: the rendering is cached under the ticket's version and
+    what shapes it for this viewer (notes or not, language, time zone, date
+    format), so a page seen again costs neither the queries nor the rendering."""
+
+    def render_messages() -> str:
+        messages = (
+            queries.visible_messages(user, ticket)
+            .only(*MESSAGE_FIELDS)
+            .prefetch_related(
+                Prefetch(
+                    "attachments",
+                    queryset=Attachment.objects.filter(inline=False).only(*FILE_FIELDS),
+                    to_attr="files",
+                )
+            )
+        )
+        return render_to_string(
+            "portal/_conversation.html", {"conversation": messages, "user": user}
+        )
+
+    ttl = _conversation_ttl()
+    if ttl <= 0:
+        return mark_safe(render_messages())
+    shape = "|".join(
+        str(part)
+        for part in (
+            ticket.updated_at.isoformat(),
+            int(bool(user.is_agent)),
+            get_language(),
+            timezone.get_current_timezone_name(),
+            user.date_format,
+        )
+    )
+    key = f"portal:conversation:{ticket.pk}:{hashlib.sha1(shape.encode()).hexdigest()}"
+    html = cache.get(key)
+    if html is None:
+        html = render_messages()
+        cache.set(key, html, ttl)
+    return mark_safe(html)
+
+
+def _products_and_themes(ticket: Any) -> tuple[list[str], list[str]]:
+    """The names of the ticket's products and themes, in one query."""
+    products = Product.objects.filter(tickets=ticket).annotate(kind=Value("p"))
+    themes = Theme.objects.filter(tickets=ticket).annotate(kind=Value("t"))
+    rows = (
+        products.order_by()
+        .values_list("kind", "name")
+        .union(themes.order_by().values_list("kind", "name"), all=True)
+        .order_by("kind", "name")
+    )
+    names: dict[str, list[str]] = {"p": [], "t": []}
+    for kind, name in rows:
+        names[kind].append(name)
+    return names["p"], names["t"]
 
 
 def _can_reply(user: Any, ticket: Any, policy: str) -> bool:
@@ -222,6 +387,19 @@ def _custom_display(ticket: Any, user: Any) -> list[tuple[str, str]]:
 @require_GET
 def ticket_detail(request: HttpRequest, number: int) -> HttpResponse:
     ticket = queries.access_ticket(request.user, number)
+    if ticket.category == Category.CLOSED:
+        # A duplicate merged into another ticket leads there, when the viewer sees it.
+        merged = services.merged_into_number(ticket)
+        if (
+            merged is not None
+            and queries.visible_tickets(request.user).filter(number=merged).exists()
+        ):
+            messages.info(
+                request,
+                _("Ticket %(old)s was merged into #%(new)s.")
+                % {"old": ticket.reference, "new": merged},
+            )
+            return redirect("portal:ticket", number=merged)
     return render(
         request, "portal/ticket_detail.html", _detail_context(request, ticket, ReplyForm(), [])
     )
@@ -232,7 +410,7 @@ def ticket_detail(request: HttpRequest, number: int) -> HttpResponse:
 def ticket_reply(request: HttpRequest, number: int) -> HttpResponse:
     ticket = queries.access_ticket(request.user, number)
     form = ReplyForm(request.POST, request.FILES)
-    if not _can_reply(request.user, ticket, HelpdeskSettings.load().closed_reply_policy):
+    if not _can_reply(request.user, ticket, services.helpdesk_settings().closed_reply_policy):
         # Refused before anything is stored: neither the message nor its files.
         form.add_error(
             None,

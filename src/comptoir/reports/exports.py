@@ -12,7 +12,7 @@ Files are written by ``writers``.
 from __future__ import annotations
 
 import zoneinfo
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -286,66 +286,89 @@ def _annotations(keys: set[str]) -> dict[str, Any]:
     return found
 
 
-def _person(row: dict[str, Any], prefix: str) -> str:
-    name = f"{row[prefix + '__first_name'] or ''} {row[prefix + '__last_name'] or ''}".strip()
-    return name or row[prefix + "__email"] or ""
-
-
-def _custom_value(column: Column, values: dict[str, Any]) -> Any:
+def _custom_reader(column: Column) -> Callable[[dict[str, Any]], Any]:
+    """The cell of a custom field, from the ticket's ``custom_fields``."""
     custom = column.custom
     assert custom is not None
-    value = values.get(custom.key)
-    if value in (None, "", []):
-        return ""
-    if custom.field_type in (FieldType.CHOICE, FieldType.MULTI_CHOICE):
-        labels = dict(custom.choice_pairs())
-        items = value if isinstance(value, list) else [value]
-        return ", ".join(labels.get(str(v), str(v)) for v in items)
-    if custom.field_type == FieldType.CHECKBOX:
-        return _("Yes") if value else _("No")
-    if custom.field_type == FieldType.NUMBER and isinstance(value, int | float):
-        return value
-    return str(value)
+    key, kind = custom.key, custom.field_type
+    choice = kind in (FieldType.CHOICE, FieldType.MULTI_CHOICE)
+    labels = dict(custom.choice_pairs()) if choice else {}
+    yes, no = _("Yes"), _("No")
+
+    def read(values: dict[str, Any]) -> Any:
+        value = values.get(key)
+        if value in (None, "", []):
+            return ""
+        if choice:
+            items = value if isinstance(value, list) else [value]
+            return ", ".join(labels.get(str(v), str(v)) for v in items)
+        if kind == FieldType.CHECKBOX:
+            return yes if value else no
+        if kind == FieldType.NUMBER and isinstance(value, int | float):
+            return value
+        return str(value)
+
+    return read
+
+
+Cell = Callable[[tuple[Any, ...]], Any]
 
 
 class RowMaker:
-    """Turns one ``values()`` row into the chosen cells (datetimes stay aware)."""
+    """Turns one ``values_list()`` row into the chosen cells (datetimes stay aware).
 
-    def __init__(self, user: User, columns: list[Column]) -> None:
+    Everything that does not depend on the row is worked out once: each column
+    becomes a small function of the row, and the labels of statuses, types,
+    priorities, channels and yes/no are read in the current language up front."""
+
+    def __init__(self, user: User, columns: list[Column], fields: list[str]) -> None:
         self.columns = columns
         self.agent = user.is_agent
-        self.statuses = {s.pk: s for s in Status.objects.all()}
-        self.types = {t.pk: t for t in TicketType.objects.all()}
-        self.priorities = {p.pk: p for p in Priority.objects.all()}
-        self.channels = dict(Channel.choices)
+        self.index = {name: i for i, name in enumerate(fields)}
+        self.statuses = {
+            s.pk: (s.label if self.agent else s.customer_label) for s in Status.objects.all()
+        }
+        self.types = {t.pk: t.label for t in TicketType.objects.all()}
+        self.priorities = {p.pk: p.label for p in Priority.objects.all()}
+        self.channels = {value: str(label) for value, label in Channel.choices}
         self.yes, self.no = _("Yes"), _("No")
+        self.cells = [self._cell(c) for c in columns]
 
-    def cell(self, column: Column, row: dict[str, Any]) -> Any:
-        key = column.key
+    def _cell(self, column: Column) -> Cell:
+        key, at = column.key, self.index
         if column.custom is not None:
-            return _custom_value(column, row["custom_fields"] or {})
+            i, read = at["custom_fields"], _custom_reader(column)
+            return lambda row: read(row[i] or {})
         if key in _PEOPLE:
-            return _person(row, key)
-        if key == "status":
-            status = self.statuses.get(row["status_id"])
-            if status is None:
-                return ""
-            return status.label if self.agent else status.customer_label
-        if key in ("type", "priority"):
-            table = self.types if key == "type" else self.priorities
-            item = table.get(row[f"{key}_id"])
-            return item.label if item else ""
-        if key == "channel":
-            return str(self.channels.get(row["channel"], row["channel"]))
-        if key in ("response_breached", "resolution_breached"):
-            value = row[_PLAIN[key]]
-            return "" if value is None else (self.yes if value else self.no)
-        if key in _PLAIN:
-            return row[_PLAIN[key]]
-        return row.get(f"x_{key}") or ""
+            first, last, email = (at[name] for name in _PEOPLE[key])
 
-    def __call__(self, row: dict[str, Any]) -> list[Any]:
-        return [self.cell(c, row) for c in self.columns]
+            def person(row: tuple[Any, ...]) -> str:
+                name = f"{row[first] or ''} {row[last] or ''}".strip()
+                return name or row[email] or ""
+
+            return person
+        labels = {
+            "status": self.statuses,
+            "type": self.types,
+            "priority": self.priorities,
+        }.get(key)
+        if labels is not None:
+            i = at[_PLAIN[key]]
+            return lambda row: labels.get(row[i], "")
+        if key == "channel":
+            i, channels = at["channel"], self.channels
+            return lambda row: channels.get(row[i], row[i])
+        if key in ("response_breached", "resolution_breached"):
+            i, yes, no = at[_PLAIN[key]], self.yes, self.no
+            return lambda row: "" if row[i] is None else (yes if row[i] else no)
+        if key in _PLAIN:
+            i = at[_PLAIN[key]]
+            return lambda row: row[i]
+        i = at[f"x_{key}"]
+        return lambda row: row[i] or ""
+
+    def __call__(self, row: tuple[Any, ...]) -> list[Any]:
+        return [cell(row) for cell in self.cells]
 
 
 def chosen_columns(user: User, fields: Iterable[str]) -> list[Column]:
@@ -368,6 +391,7 @@ def export_rows(
         if key.startswith("cf:"):
             needed.add("custom_fields")
     annotations = _annotations(keys)
-    rows = tickets.annotate(**annotations).values(*sorted(needed), *annotations)
-    make = RowMaker(user, columns)
-    return columns, tickets, (make(row) for row in rows.iterator(chunk_size=CHUNK))
+    fields = [*sorted(needed), *annotations]
+    rows = tickets.annotate(**annotations).values_list(*fields)
+    make = RowMaker(user, columns, fields)
+    return columns, tickets, map(make, rows.iterator(chunk_size=CHUNK))

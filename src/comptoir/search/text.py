@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 MAX_QUERY = 200
 MIN_SUGGEST = 3
 
-_WORD = re.compile(r"\w+", re.UNICODE)
+WORD = re.compile(r"\w+", re.UNICODE)
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 
 # Too common to tell two texts apart: dropped when looking for texts "like" another
@@ -73,7 +73,7 @@ def parse(raw: str, *, prefix: bool = False) -> ParsedQuery:
             continue
         if bare is not None and bare.startswith("-") and len(bare) > 1:
             negate, bare = "-", bare[1:]
-        words = _WORD.findall(quoted if quoted is not None else bare or "")
+        words = WORD.findall(quoted if quoted is not None else bare or "")
         words = [w for w in words if w != "_"]
         if not words:
             continue
@@ -94,7 +94,7 @@ def significant_words(text: str, *, limit: int = 24) -> list[str]:
     """The distinctive words of a text (for "more like this"), most frequent first."""
     counts: dict[str, int] = {}
     originals: dict[str, str] = {}
-    for word in _WORD.findall(text or ""):
+    for word in WORD.findall(text or ""):
         key = fold(word)
         if len(key) < 3 or key in STOP_WORDS or key.isdigit():
             continue

@@ -42,26 +42,41 @@ def _directory(user: Any, q: str) -> tuple[list[User], list[Organisation]]:
 def results(request: HttpRequest) -> HttpResponse:
     q = clean_query(request.GET.get("q", ""))
     number = parse_ticket_number(q)
-    # "#1042" (or "1042") goes straight to a ticket the user may see.
-    if number is not None and visible_tickets(request.user).filter(number=number).exists():
-        return redirect("portal:ticket", number=number)
+    # "#1042" (or "1042") goes straight to a ticket the user may see: agents to
+    # the desk's page, customers to the portal's.
+    if (
+        number is not None
+        and 0 < number < 2**31
+        and visible_tickets(request.user).filter(number=number).exists()
+    ):
+        page = "desk:ticket" if getattr(request.user, "is_agent", False) else "portal:ticket"
+        return redirect(page, number=number)
     kinds = [Kind.ARTICLE]
     if request.user.is_authenticated:
         kinds.append(Kind.TICKET)
-    hits = services.search(user=request.user, query=q, kinds=kinds, limit=PER_KIND * 2) if q else []
-    articles = [h for h in hits if h.kind == Kind.ARTICLE][:PER_KIND]
-    tickets = [h for h in hits if h.kind == Kind.TICKET][:PER_KIND]
+    pages = (
+        services.search_kinds(user=request.user, query=q, kinds=kinds, limit=PER_KIND) if q else {}
+    )
+    empty = services.Page(hits=[], total=0, capped=False)
+    articles = pages.get(Kind.ARTICLE, empty)
+    tickets = pages.get(Kind.TICKET, empty)
     people, organisations = _directory(request.user, q)
     return render(
         request,
         "search/results.html",
         {
             "q": q,
-            "articles": articles,
-            "tickets": tickets,
+            "articles": articles.hits,
+            "tickets": tickets.hits,
+            "article_total": articles.total,
+            "ticket_total": tickets.total,
             "people": people,
             "organisations": organisations,
-            "total": len(articles) + len(tickets) + len(people) + len(organisations),
+            # Counts stop at a cap: "more than 1,000 results" rather than counting them all.
+            "total": articles.total + tickets.total + len(people) + len(organisations),
+            "article_capped": articles.capped,
+            "ticket_capped": tickets.capped,
+            "capped": articles.capped or tickets.capped,
             "show_tickets": request.user.is_authenticated,
         },
     )

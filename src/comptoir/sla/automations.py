@@ -6,11 +6,17 @@ account (it cannot log in) that appears as the author of the changes in the
 ticket's history. The mail app then tells the requester as it does for a
 person's change (its "resolved" mail says how to reopen).
 
-Sweeps select the matching tickets with indexed filters only, then handle each
-ticket in its own transaction: lock the ticket, check again that it still
-matches, claim the (rule, ticket, occurrence) row whose unique constraint makes
-the rule act once, apply the actions. A sweep killed half-way leaves each ticket
-either done or untouched; running it again finishes the rest.
+Sweeps select the matching tickets with indexed filters only, then handle them
+set-based, a chunk of tickets per transaction: lock the chunk's rows and check
+again that they still match, claim their (rule, ticket, occurrence) rows in one
+``INSERT ... ON CONFLICT DO NOTHING RETURNING`` (the unique constraint makes the
+rule act once), then apply each action to the claimed tickets with the bulk
+services of ``tickets.services`` (one UPDATE and one bulk insert of events per
+chunk; the consequences of each change are enqueued as a few batch tasks). A
+rule with an action that has no bulk form (an internal note) is applied ticket
+by ticket, each in its own transaction, as is a chunk that failed, so that one
+bad ticket does not hold back the others. A sweep killed half-way leaves each
+chunk either done or untouched; running it again finishes the rest.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.html import escape
@@ -44,11 +50,26 @@ from .models import (
     Since,
     Trigger,
 )
+from .services import db_column
 
 logger = logging.getLogger(__name__)
 
 SYSTEM_EMAIL = "automation@comptoir.invalid"
-BATCH_SIZE = 200
+# Candidate ids read per query (one query finds a whole sweep's tickets at 1 %
+# of a million), and tickets handled per transaction.
+BATCH_SIZE = 20_000
+SWEEP_CHUNK = 1_000
+# Actions that have a set-based form.
+BULK_ACTIONS = frozenset(
+    {
+        ActionKind.SET_STATUS,
+        ActionKind.SET_PRIORITY,
+        ActionKind.SET_TYPE,
+        ActionKind.SET_GROUP,
+        ActionKind.ASSIGN,
+        ActionKind.NOTIFY,
+    }
+)
 
 _SINCE_FIELD = {
     Since.STATUS: "sla__category_since",
@@ -109,8 +130,8 @@ def is_last_day_of_month(rule: AutomationRule, now: datetime) -> bool:
     return local.day == pycalendar.monthrange(local.year, local.month)[1]
 
 
-def time_rule_tickets(rule: AutomationRule, now: datetime) -> QuerySet[Ticket]:
-    """Tickets the rule should act on now, not yet acted on for this occurrence."""
+def _matching_tickets(rule: AutomationRule, now: datetime) -> QuerySet[Ticket]:
+    """Tickets whose conditions and waiting time the rule's occurrence matches now."""
     since = _SINCE_FIELD[Since(rule.since)]
     tickets = Ticket.objects.filter(
         _condition_filter(rule), **{f"{since}__lte": rule_cutoff(rule, now)}
@@ -118,8 +139,18 @@ def time_rule_tickets(rule: AutomationRule, now: datetime) -> QuerySet[Ticket]:
     if rule.since == Since.STATUS:
         # The instant belongs to the category recorded beside it.
         tickets = tickets.filter(sla__category=F("category"))
+    return tickets
+
+
+def _not_done(rule: AutomationRule, tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    since = _SINCE_FIELD[Since(rule.since)]
     done = AutomationRun.objects.filter(rule=rule, ticket=OuterRef("pk"), since_at=OuterRef(since))
     return tickets.exclude(Exists(done))
+
+
+def time_rule_tickets(rule: AutomationRule, now: datetime) -> QuerySet[Ticket]:
+    """Tickets the rule should act on now, not yet acted on for this occurrence."""
+    return _not_done(rule, _matching_tickets(rule, now))
 
 
 # -- actions ----------------------------------------------------------------------------
@@ -197,6 +228,125 @@ def apply_time_rule(rule: AutomationRule, ticket_id: int, now: datetime) -> bool
     return True
 
 
+def _claim_many(rule: AutomationRule, rows: list[tuple[int, datetime]]) -> list[int]:
+    """Claim (rule, ticket, occurrence) for each (ticket id, since) row in one
+    statement; the ids whose claim this call made, in increasing order."""
+    if not rows:
+        return []
+    meta = AutomationRun._meta
+    qn = connection.ops.quote_name
+    adapt = connection.ops.adapt_datetimefield_value
+    columns = ", ".join(
+        qn(db_column(AutomationRun, name))
+        for name in ("rule", "ticket", "occurrence", "since_at", "ran_at")
+    )
+    ran_at = timezone.now()
+    occurrences = [f"time:{since_at.isoformat()}" for _pk, since_at in rows]
+    returning = f"ON CONFLICT DO NOTHING RETURNING {qn(db_column(AutomationRun, 'ticket'))}"
+    if connection.vendor == "postgresql":
+        # Three arrays: the statement's text and parameters stay small whatever the rows.
+        sql = (
+            f"INSERT INTO {qn(meta.db_table)} ({columns}) "
+            "SELECT %s, t, o, s, %s FROM UNNEST(%s::bigint[], %s::varchar[], "
+            f"%s::timestamptz[]) AS u(t, o, s) {returning}"
+        )
+        params: list[Any] = [
+            rule.pk,
+            ran_at,
+            [pk for pk, _since in rows],
+            occurrences,
+            [since_at for _pk, since_at in rows],
+        ]
+    else:
+        params = []
+        for (ticket_id, since_at), occurrence in zip(rows, occurrences, strict=True):
+            params += [rule.pk, ticket_id, occurrence, adapt(since_at), adapt(ran_at)]
+        values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(rows))
+        sql = f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES {values} {returning}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+# Tickets per task for the mails of a "send an email" action.
+NOTICE_BATCH = 100
+
+
+@dataclass(frozen=True, slots=True)
+class _TicketId:
+    """A ticket known by its id only, for the bulk services (which read ``pk``)."""
+
+    pk: int
+
+
+def _apply_actions_bulk(rule: AutomationRule, ids: list[int], system: User) -> None:
+    """The rule's actions, in order, on the tickets ``ids`` through the bulk services."""
+    from .tasks import send_automation_notices
+
+    tickets = [_TicketId(pk) for pk in ids]
+    for action in rule.actions.all():
+        kind = action.kind
+        if kind == ActionKind.SET_STATUS and action.status is not None:
+            ticket_services.tickets_bulk_change_status(
+                tickets=tickets, actor=system, status=action.status
+            )
+        elif kind == ActionKind.SET_PRIORITY:
+            ticket_services.tickets_bulk_update_fields(
+                tickets=tickets, actor=system, priority=action.priority
+            )
+        elif kind == ActionKind.SET_TYPE:
+            ticket_services.tickets_bulk_update_fields(
+                tickets=tickets, actor=system, type=action.ticket_type
+            )
+        elif kind == ActionKind.SET_GROUP:
+            ticket_services.tickets_bulk_update_fields(
+                tickets=tickets, actor=system, group=action.group
+            )
+        elif kind == ActionKind.ASSIGN:
+            ticket_services.tickets_bulk_assign(
+                tickets=tickets, actor=system, assignee=action.assignee
+            )
+        elif kind == ActionKind.NOTIFY:
+            # Enqueued in this transaction: sent only if the change commits.
+            for start in range(0, len(ids), NOTICE_BATCH):
+                send_automation_notices.enqueue(
+                    ticket_ids=ids[start : start + NOTICE_BATCH], action_id=action.pk
+                )
+
+
+def is_bulk_rule(rule: AutomationRule) -> bool:
+    """Whether every action of the rule has a set-based form."""
+    return all(action.kind in BULK_ACTIONS for action in rule.actions.all())
+
+
+def apply_time_rule_bulk(
+    rule: AutomationRule,
+    ticket_ids: list[int],
+    now: datetime,
+    *,
+    system: User | None = None,
+    matching: QuerySet[Ticket] | None = None,
+) -> list[int]:
+    """Act on the tickets of ``ticket_ids`` that still match, in one transaction:
+    lock their rows, claim them for this occurrence, apply the actions. Returns
+    the ids acted on (a ticket claimed by an earlier run is left alone: the claim
+    itself tells, so the locking read does not look the claims up)."""
+    since = _SINCE_FIELD[Since(rule.since)]
+    if matching is None:
+        matching = _matching_tickets(rule, now)
+    with transaction.atomic():
+        rows = list(
+            matching.filter(pk__in=ticket_ids)
+            .select_for_update(of=("self",))
+            .order_by("pk")
+            .values_list("pk", since)
+        )
+        claimed = _claim_many(rule, rows)
+        if claimed:
+            _apply_actions_bulk(rule, claimed, system or automation_user())
+    return claimed
+
+
 @dataclass
 class SweepReport:
     changed: dict[str, int] = field(default_factory=dict)
@@ -206,29 +356,57 @@ class SweepReport:
         return {"changed": self.changed, "failed": len(self.failed)}
 
 
-def _rule_batches(rule: AutomationRule, now: datetime, size: int) -> Iterable[list[int]]:
+def _rule_batches(
+    rule: AutomationRule,
+    now: datetime,
+    size: int,
+    candidates: QuerySet[Ticket] | None = None,
+) -> Iterable[list[int]]:
     """Ids of matching tickets, ``size`` at a time, by increasing id (keyset)."""
+    if candidates is None:
+        candidates = time_rule_tickets(rule, now)
     last = 0
     while True:
         ids = list(
-            time_rule_tickets(rule, now)
-            .filter(pk__gt=last)
-            .order_by("pk")
-            .values_list("pk", flat=True)[:size]
+            candidates.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:size]
         )
-        if not ids:
+        if ids:
+            yield ids
+        if len(ids) < size:
             return
-        yield ids
         last = ids[-1]
 
 
-def run_time_rules(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> SweepReport:
+def _one_by_one(
+    rule: AutomationRule, ticket_ids: list[int], now: datetime, report: SweepReport
+) -> int:
+    count = 0
+    for ticket_id in ticket_ids:
+        try:
+            count += apply_time_rule(rule, ticket_id, now)
+        except Exception as error:
+            logger.exception("Automation %s failed on ticket %s", rule.pk, ticket_id)
+            report.failed.append((rule.name, ticket_id, repr(error)))
+    return count
+
+
+def run_time_rules(
+    *,
+    now: datetime | None = None,
+    batch_size: int | None = None,
+    chunk_size: int | None = None,
+) -> SweepReport:
     """Apply every active time rule to the tickets it matches at ``now``.
 
-    A ticket that fails is logged and skipped so the others go on; the caller
-    raises afterwards so the task is retried and the failure stays visible."""
+    Tickets are handled a chunk at a time (``apply_time_rule_bulk``). A chunk
+    that fails is handled again ticket by ticket; a ticket that fails then is
+    logged and skipped so the others go on; the caller raises afterwards so the
+    task is retried and the failure stays visible."""
     now = now or timezone.now()
+    batch_size = batch_size or BATCH_SIZE
+    chunk_size = chunk_size or SWEEP_CHUNK
     report = SweepReport()
+    system: User | None = None
     rules = (
         AutomationRule.objects.filter(active=True, trigger=Trigger.TIME)
         .select_related("calendar")
@@ -237,14 +415,29 @@ def run_time_rules(*, now: datetime | None = None, batch_size: int = BATCH_SIZE)
     for rule in rules:
         if rule.run_on == RunOn.LAST_DAY_OF_MONTH and not is_last_day_of_month(rule, now):
             continue
+        matching = _matching_tickets(rule, now)
+        candidates = _not_done(rule, matching)
+        bulk = is_bulk_rule(rule)
         count = 0
-        for ids in _rule_batches(rule, now, batch_size):
-            for ticket_id in ids:
+        for ids in _rule_batches(rule, now, batch_size, candidates):
+            for start in range(0, len(ids), chunk_size):
+                chunk = ids[start : start + chunk_size]
+                if not bulk:
+                    count += _one_by_one(rule, chunk, now, report)
+                    continue
+                if system is None:
+                    system = automation_user()
                 try:
-                    count += apply_time_rule(rule, ticket_id, now)
-                except Exception as error:
-                    logger.exception("Automation %s failed on ticket %s", rule.pk, ticket_id)
-                    report.failed.append((rule.name, ticket_id, repr(error)))
+                    done = apply_time_rule_bulk(rule, chunk, now, system=system, matching=matching)
+                except Exception:
+                    logger.exception(
+                        "Automation %s failed on %s tickets; trying them one by one",
+                        rule.pk,
+                        len(chunk),
+                    )
+                    count += _one_by_one(rule, chunk, now, report)
+                else:
+                    count += len(done)
         report.changed[rule.name] = count
     return report
 
@@ -267,7 +460,13 @@ def automation_event_happened(*, ticket: Ticket, event: str, message: Message | 
     trigger = _trigger_for(event, message)
     if trigger is None:
         return
-    if not AutomationRule.objects.filter(active=True, trigger=trigger).exists():
+    from comptoir.tickets.services import config_cached
+
+    triggers = config_cached(
+        "sla:event-triggers",
+        lambda: set(AutomationRule.objects.filter(active=True).values_list("trigger", flat=True)),
+    )
+    if trigger not in triggers:
         return
     from .tasks import run_event_rules
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Field, Model
 from django.utils import timezone
 
 from comptoir.accounts.models import User
@@ -32,13 +33,27 @@ def _matched_on(ticket: Ticket) -> str:
     return f"{ticket.priority_id}:{ticket.type_id}:{ticket.organisation_id}"
 
 
-def sla_policy_for(ticket: Ticket) -> SlaPolicy | None:
-    """The first active policy, in order, whose conditions all match ``ticket``."""
-    policies = (
+def _active_policies() -> list[SlaPolicy]:
+    return list(
         SlaPolicy.objects.filter(active=True)
         .select_related("calendar")
-        .prefetch_related("priorities", "ticket_types", "organisations")
+        .prefetch_related("priorities", "ticket_types", "organisations", "targets")
     )
+
+
+def sla_policy_for(ticket: Ticket) -> SlaPolicy | None:
+    """The active policy named by the contract of the ticket's organisation,
+    else the first active policy, in order, whose conditions all match ``ticket``
+    (the active policies are read once per process for a few seconds)."""
+    from comptoir.contracts.queries import contract_sla_policy_id
+    from comptoir.tickets.services import config_cached
+
+    policies = config_cached("sla:policies", _active_policies)
+    # The contract of the ticket's organisation may name its policy (if active).
+    chosen = contract_sla_policy_id(ticket)
+    for policy in policies:
+        if policy.pk == chosen:
+            return policy
     for policy in policies:
         checks = (
             (policy.priorities.all(), ticket.priority_id),
@@ -181,7 +196,10 @@ def _rematch(sla: TicketSla, ticket: Ticket) -> None:
     sla.resolution_target = target.resolution_time if target else None
 
 
-def _sla_for_update(ticket: Ticket) -> TicketSla:
+def _sla_for_update(ticket: Ticket, event: str = "") -> TicketSla:
+    if event == "created":
+        # The ticket was inserted in this very transaction: it has no clocks yet.
+        return TicketSla(ticket=ticket)
     sla = (
         TicketSla.objects.select_for_update(of=("self",))
         .select_related("policy__calendar")
@@ -203,7 +221,7 @@ def sla_ticket_changed(
     event automations. Runs inside the caller's transaction; the ticket row is
     already locked by the caller."""
     at = ticket.updated_at or timezone.now()
-    sla = _sla_for_update(ticket)
+    sla = _sla_for_update(ticket, event)
     created = sla._state.adding
     _rematch(sla, ticket)
     if sla.category != ticket.category:
@@ -235,34 +253,114 @@ def sla_ticket_changed(
 # -- periodic check ---------------------------------------------------------------------
 
 
-def sla_check_ticket(*, ticket_id: int, now: datetime) -> list[tuple[str, str]]:
-    """Flag the thresholds crossed by ``now`` and enqueue one notification per
-    newly crossed threshold, in one transaction. Safe to repeat: a flag, once
-    set, is never notified again. Returns the (clock, level) pairs notified."""
-    from .tasks import notify_sla_threshold
+def _check_one(sla: TicketSla, now: datetime) -> list[tuple[str, str]]:
+    """Flag, in memory, the thresholds of ``sla`` crossed by ``now``; the (clock,
+    level) pairs newly crossed."""
+    notified: list[tuple[str, str]] = []
+    clocks = [("response", sla.responded_at is None)]
+    clocks.append(("resolution", sla.resolution_state == ClockState.RUNNING))
+    for clock, running in clocks:
+        if not running:
+            continue
+        due = getattr(sla, f"{clock}_due_at")
+        warn = getattr(sla, f"{clock}_warn_at")
+        if due is not None and due <= now and not getattr(sla, f"{clock}_breached"):
+            setattr(sla, f"{clock}_breached", True)
+            # A breach found late also settles the 80 % warning: one mail, not two.
+            setattr(sla, f"{clock}_warned", True)
+            notified.append((clock, "breached"))
+        elif warn is not None and warn <= now and not getattr(sla, f"{clock}_warned"):
+            setattr(sla, f"{clock}_warned", True)
+            notified.append((clock, "at_risk"))
+    sla.next_check_at = _next_check(sla)
+    sla.updated_at = now
+    return notified
+
+
+_CHECKED_FIELDS = (
+    "response_warned",
+    "response_breached",
+    "resolution_warned",
+    "resolution_breached",
+    "next_check_at",
+)
+
+
+def db_column(model: type[Model], name: str) -> str:
+    """The database column of a model's field, for the few hand-written statements."""
+    field = model._meta.get_field(name)
+    assert isinstance(field, Field) and field.column
+    return field.column
+
+
+def _write_checked(slas: list[TicketSla], now: datetime) -> None:
+    """Write the flags and next check of ``slas`` in one UPDATE joined to a list
+    of values (arrays on PostgreSQL), whatever their number."""
+    qn = connection.ops.quote_name
+    table, key = qn(TicketSla._meta.db_table), qn(db_column(TicketSla, "ticket"))
+    columns = [qn(db_column(TicketSla, name)) for name in _CHECKED_FIELDS]
+    updated = qn(db_column(TicketSla, "updated_at"))
+    if connection.vendor == "postgresql":
+        names = ["id", *(f"v{i}" for i in range(len(columns)))]
+        types = ["bigint", "boolean", "boolean", "boolean", "boolean", "timestamptz"]
+        source = "UNNEST({}) AS v({})".format(
+            ", ".join(f"%s::{t}[]" for t in types), ", ".join(names)
+        )
+        params: list[Any] = [now, [sla.pk for sla in slas]]
+        params += [[getattr(sla, name) for sla in slas] for name in _CHECKED_FIELDS]
+    else:
+        names = ["column1", *(f"column{i + 2}" for i in range(len(columns)))]
+        row = "({})".format(", ".join(["%s"] * len(names)))
+        source = "(VALUES {}) AS v".format(", ".join([row] * len(slas)))
+        adapt = connection.ops.adapt_datetimefield_value
+        params = [adapt(now)]
+        for sla in slas:
+            params += [sla.pk, *(getattr(sla, name) for name in _CHECKED_FIELDS[:4])]
+            params.append(adapt(sla.next_check_at))
+    assignments = ", ".join(f"{c} = v.{n}" for c, n in zip(columns, names[1:], strict=True))
+    sql = (
+        f"UPDATE {table} SET {assignments}, {updated} = %s "
+        f"FROM {source} WHERE {table}.{key} = v.{names[0]}"
+    )
+    # The "updated" parameter comes first in the statement's text.
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+# Notifications per task of the periodic check.
+NOTIFY_BATCH = 100
+
+
+def sla_check_due(
+    *, now: datetime, limit: int, after: int = 0, ticket_ids: list[int] | None = None
+) -> tuple[int | None, list[tuple[int, str, str]]]:
+    """Set-based check of up to ``limit`` SLA rows whose ``next_check_at`` has
+    come (ids above ``after``, or among ``ticket_ids``), in one transaction: the
+    rows are locked and read in one query, their flags written in one UPDATE, and
+    one notification per newly crossed threshold enqueued in a few batch tasks.
+    Safe to repeat: a flag, once set, is never notified again. Returns the last
+    id read (None when none was due) and the (ticket id, clock, level) notified."""
+    from .tasks import notify_sla_thresholds
 
     with transaction.atomic():
-        sla = TicketSla.objects.select_for_update().filter(pk=ticket_id).first()
-        if sla is None or sla.next_check_at is None or sla.next_check_at > now:
-            return []
-        notified: list[tuple[str, str]] = []
-        clocks = [("response", sla.responded_at is None)]
-        clocks.append(("resolution", sla.resolution_state == ClockState.RUNNING))
-        for clock, running in clocks:
-            if not running:
-                continue
-            due = getattr(sla, f"{clock}_due_at")
-            warn = getattr(sla, f"{clock}_warn_at")
-            if due is not None and due <= now and not getattr(sla, f"{clock}_breached"):
-                setattr(sla, f"{clock}_breached", True)
-                # A breach found late also settles the 80 % warning: one mail, not two.
-                setattr(sla, f"{clock}_warned", True)
-                notified.append((clock, "breached"))
-            elif warn is not None and warn <= now and not getattr(sla, f"{clock}_warned"):
-                setattr(sla, f"{clock}_warned", True)
-                notified.append((clock, "at_risk"))
-        sla.next_check_at = _next_check(sla)
-        sla.save()
-        for clock, level in notified:
-            notify_sla_threshold.enqueue(ticket_id=ticket_id, clock=clock, level=level)
-        return notified
+        rows = TicketSla.objects.select_for_update().filter(next_check_at__lte=now, pk__gt=after)
+        if ticket_ids is not None:
+            rows = rows.filter(pk__in=ticket_ids)
+        slas = list(rows.order_by("pk")[:limit])
+        if not slas:
+            return None, []
+        notified: list[tuple[int, str, str]] = []
+        for sla in slas:
+            notified += [(sla.pk, clock, level) for clock, level in _check_one(sla, now)]
+        _write_checked(slas, now)
+        for start in range(0, len(notified), NOTIFY_BATCH):
+            notify_sla_thresholds.enqueue(
+                items=[list(item) for item in notified[start : start + NOTIFY_BATCH]]
+            )
+        return slas[-1].pk, notified
+
+
+def sla_check_ticket(*, ticket_id: int, now: datetime) -> list[tuple[str, str]]:
+    """``sla_check_due`` for one ticket: the (clock, level) pairs notified."""
+    _last, notified = sla_check_due(now=now, limit=1, ticket_ids=[ticket_id])
+    return [(clock, level) for _pk, clock, level in notified]

@@ -25,7 +25,7 @@ from .automations import apply_event_rules, run_time_rules
 from .models import AutomationAction, PeriodicRun, Recipients, TicketSla
 from .retries import recover_abandoned
 from .scheduling import claim_period, periodic, record_outcome
-from .services import sla_check_ticket
+from .services import sla_check_due
 
 SLA_CHECK_BATCH = 500
 
@@ -39,24 +39,18 @@ class SweepIncompleteError(RuntimeError):
 def check_sla_thresholds(*, period: str = "") -> dict[str, Any]:
     """Flag SLA thresholds (80 %, due) crossed since the last check and tell agents.
 
-    Set-based: only rows whose indexed ``next_check_at`` has come are read."""
+    Set-based: only rows whose indexed ``next_check_at`` has come are read, a
+    batch at a time, each batch flagged in one UPDATE with its notifications
+    enqueued as a few batch tasks."""
     with claim_period("check_sla_thresholds", period) as claimed:
         if not claimed:
             return {"skipped": True}
         now = timezone.now()
         notified = 0
-        last = 0
-        while True:
-            ids = list(
-                TicketSla.objects.filter(next_check_at__lte=now, pk__gt=last)
-                .order_by("pk")
-                .values_list("pk", flat=True)[:SLA_CHECK_BATCH]
-            )
-            if not ids:
-                break
-            for ticket_id in ids:
-                notified += len(sla_check_ticket(ticket_id=ticket_id, now=now))
-            last = ids[-1]
+        last: int | None = 0
+        while last is not None:
+            last, found = sla_check_due(now=now, limit=SLA_CHECK_BATCH, after=last)
+            notified += len(found)
         outcome = {"notified": notified}
         record_outcome("check_sla_thresholds", period, outcome)
         return outcome
@@ -128,16 +122,32 @@ def _agents_for(ticket: Ticket) -> list[User]:
     return list(unique.values())
 
 
+_THRESHOLD_RELATED = ("ticket__assignee", "ticket__group", "ticket__priority")
+
+
 @task()
 def notify_sla_threshold(*, ticket_id: int, clock: str, level: str) -> int:
     """Tell the assignee and the group's agents that a target is at risk or breached."""
-    sla = (
-        TicketSla.objects.select_related("ticket__assignee", "ticket__group", "ticket__priority")
-        .filter(pk=ticket_id)
-        .first()
-    )
+    sla = TicketSla.objects.select_related(*_THRESHOLD_RELATED).filter(pk=ticket_id).first()
     if sla is None:
         return 0
+    return _notify_threshold(sla, clock, level)
+
+
+@task()
+def notify_sla_thresholds(*, items: list[list[Any]]) -> int:
+    """``notify_sla_threshold`` for a batch of (ticket id, clock, level)."""
+    slas = TicketSla.objects.select_related(*_THRESHOLD_RELATED)
+    by_pk = {sla.pk: sla for sla in slas.filter(pk__in={item[0] for item in items})}
+    sent = 0
+    for ticket_id, clock, level in items:
+        sla = by_pk.get(ticket_id)
+        if sla is not None:
+            sent += _notify_threshold(sla, clock, level)
+    return sent
+
+
+def _notify_threshold(sla: TicketSla, clock: str, level: str) -> int:
     ticket = sla.ticket
     due = sla.response_due_at if clock == "response" else sla.resolution_due_at
     sent = 0
@@ -169,7 +179,24 @@ def send_automation_notice(*, ticket_id: int, action_id: int) -> int:
     action = AutomationAction.objects.filter(pk=action_id).select_related("rule").first()
     if ticket is None or action is None:
         return 0
+    return _send_notice(action, ticket, HelpdeskSettings.load().closed_reply_policy)
+
+
+@task()
+def send_automation_notices(*, ticket_ids: list[int], action_id: int) -> int:
+    """``send_automation_notice`` for a batch of tickets (a sweep's chunk)."""
+    action = AutomationAction.objects.filter(pk=action_id).select_related("rule").first()
+    if action is None:
+        return 0
     policy = HelpdeskSettings.load().closed_reply_policy
+    tickets = Ticket.objects.select_related("requester", "assignee", "group", "status")
+    sent = 0
+    for ticket in tickets.filter(pk__in=ticket_ids).order_by("pk"):
+        sent += _send_notice(action, ticket, policy)
+    return sent
+
+
+def _send_notice(action: AutomationAction, ticket: Ticket, policy: str) -> int:
     sent = 0
     for person in _notice_recipients(action, ticket):
         with translation.override(person.language or ticket.language or settings.LANGUAGE_CODE):

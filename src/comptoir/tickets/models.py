@@ -263,6 +263,25 @@ class Ticket(models.Model):
             ),
             models.Index(fields=["organisation", "category"], name="ticket_org_cat"),
             models.Index(fields=["assignee", "category"], name="ticket_assignee_cat"),
+            # The desk's lists: a group's or an agent's tickets in some
+            # statuses, latest update first (the 50 rows are read in order).
+            models.Index(fields=["group", "status", "-updated_at"], name="ticket_group_status_upd"),
+            models.Index(
+                fields=["assignee", "status", "-updated_at"], name="ticket_assignee_status_upd"
+            ),
+            # The desk's queues of tickets not done yet ("Unassigned", "Mine",
+            # "My groups") in update order; the trailing columns let the
+            # queues' counts read this index alone.
+            models.Index(
+                fields=["assignee", "-updated_at", "group", "category", "id"],
+                name="ticket_undone_assignee_upd",
+                condition=~models.Q(category__in=["resolved", "closed"]),
+            ),
+            models.Index(
+                fields=["group", "-updated_at"],
+                name="ticket_undone_group_upd",
+                condition=~models.Q(category__in=["resolved", "closed"]),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -9,15 +9,17 @@ or the new one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -57,12 +59,80 @@ class ReplyResult:
     opened_follow_up: bool = False
 
 
+# -- configuration read on every change ------------------------------------------
+
+# Configuration rows every change reads (statuses, SLA policies, webhooks, mail
+# settings...), kept per process for a few seconds: a change then costs no
+# query for them. A save or delete of one of these models in this process
+# empties the cache at once; other processes see it within the delay
+# (``COMPTOIR_CONFIG_CACHE_SECONDS``, 0 turns the cache off).
+CONFIG_MODELS = frozenset(
+    {
+        "tickets.Status",
+        "tickets.TicketType",
+        "tickets.Priority",
+        "tickets.HelpdeskSettings",
+        "sla.SlaPolicy",
+        "sla.SlaTarget",
+        "sla.BusinessCalendar",
+        "sla.AutomationRule",
+        "api.WebhookEndpoint",
+        "mail.MailSettings",
+        "mail.Mailbox",
+    }
+)
+_config: dict[str, tuple[float, Any]] = {}
+
+
+def config_cached[T](key: str, load: Callable[[], T]) -> T:
+    """``load()``, remembered under ``key`` for ``COMPTOIR_CONFIG_CACHE_SECONDS``.
+    What it returns is shared: callers read it and never change it."""
+    ttl = float(getattr(settings, "COMPTOIR_CONFIG_CACHE_SECONDS", 5))
+    if ttl <= 0:
+        return load()
+    now = time.monotonic()
+    hit = _config.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]  # type: ignore[no-any-return]
+    value = load()
+    _config[key] = (now + ttl, value)
+    return value
+
+
+def config_cache_clear(**_kwargs: Any) -> None:
+    _config.clear()
+
+
+def _config_changed(sender: Any, **kwargs: Any) -> None:
+    meta = getattr(sender, "_meta", None)
+    if meta is not None and (
+        meta.label in CONFIG_MODELS
+        or (meta.auto_created and getattr(meta.auto_created, "_meta", meta).label in CONFIG_MODELS)
+    ):
+        _config.clear()
+
+
+for _signal in (post_save, post_delete, m2m_changed):
+    _signal.connect(_config_changed, dispatch_uid=f"comptoir-config-cache-{id(_signal)}")
+
+
+def helpdesk_settings() -> HelpdeskSettings:
+    return config_cached("tickets:helpdesk-settings", HelpdeskSettings.load)
+
+
 # -- statuses -----------------------------------------------------------------
+
+
+def _active_statuses() -> dict[str, list[Status]]:
+    by_category: dict[str, list[Status]] = {}
+    for status in Status.objects.filter(active=True).order_by("order", "pk"):
+        by_category.setdefault(status.category, []).append(status)
+    return by_category
 
 
 def status_for_category(category: str, *, assigned: bool = False) -> Status:
     """The status the system uses when it moves a ticket into ``category``."""
-    statuses = list(Status.objects.filter(category=category, active=True))
+    statuses = config_cached("tickets:statuses", _active_statuses).get(category, [])
     if not statuses:
         raise LookupError(f"No active status in category {category!r}.")
     if assigned:
@@ -96,8 +166,16 @@ def _record(
     )
 
 
-def _apply_status(ticket: Ticket, status: Status, *, actor: User | None, at: datetime) -> bool:
-    """Move ``ticket`` to ``status`` in memory and log it; the caller saves."""
+def _apply_status(
+    ticket: Ticket,
+    status: Status,
+    *,
+    actor: User | None,
+    at: datetime,
+    events: list[TicketEvent] | None = None,
+) -> bool:
+    """Move ``ticket`` to ``status`` in memory and log it; the caller saves (and,
+    given ``events``, writes the event with the others it collects there)."""
     if ticket.status_id == status.pk:
         return False
     old = ticket.status
@@ -112,7 +190,22 @@ def _apply_status(ticket: Ticket, status: Status, *, actor: User | None, at: dat
     else:
         ticket.resolved_at = None
         ticket.closed_at = None
-    _record(ticket, actor, EventKind.STATUS, at=at, field="status", old=old.slug, new=status.slug)
+    if events is None:
+        _record(
+            ticket, actor, EventKind.STATUS, at=at, field="status", old=old.slug, new=status.slug
+        )
+    else:
+        events.append(
+            _event(
+                ticket.pk,
+                actor,
+                EventKind.STATUS,
+                at,
+                field="status",
+                old=old.slug,
+                new=status.slug,
+            )
+        )
     return True
 
 
@@ -126,22 +219,35 @@ def _after_change(
     reindex: bool = False,
 ) -> None:
     """The consequences of a change, inside the caller's transaction so each one
-    happens with the change or not at all: notifications (the mail app decides
-    who is told and sends them as tasks with retries), the search index, the
-    SLA clocks and event automations."""
+    happens with the change or not at all: the SLA clocks and event automations,
+    reports and webhooks here; notifications (the mail app decides who is told
+    and sends them as tasks with retries) and the search index in one task
+    enqueued here, which the worker runs once the change is committed."""
     # Imported here: those apps build on this module.
     from comptoir.api.webhooks import webhooks_enqueue
-    from comptoir.mail.outbound import notifications_enqueue
+    from comptoir.desk.queues import queue_counts_changed
+    from comptoir.mail.outbound import notification_job
     from comptoir.reports.services import report_ticket_changed
-    from comptoir.search.index import index_ticket
     from comptoir.sla.services import sla_ticket_changed
 
-    if notify:
-        notifications_enqueue(ticket=ticket, event=event, actor=actor, message=message)
-    if reindex:
-        index_ticket(ticket_id=ticket.pk)
-    sla_ticket_changed(ticket=ticket, event=event, actor=actor, message=message)
-    report_ticket_changed(ticket=ticket, event=event)
+    from .tasks import ticket_follow_up
+
+    queue_counts_changed([actor.pk if actor else None, ticket.assignee_id])
+    # One task row for what may wait for the worker (the mails and the search
+    # index), written with the change: a rollback drops it, a commit keeps it.
+    if notify or reindex:
+        ticket_follow_up.enqueue(
+            ticket_id=ticket.pk,
+            event=event,
+            reindex=reindex,
+            notification=(
+                notification_job(ticket=ticket, event=event, actor=actor, message=message)
+                if notify
+                else None
+            ),
+        )
+    sla = sla_ticket_changed(ticket=ticket, event=event, actor=actor, message=message)
+    report_ticket_changed(ticket=ticket, event=event, sla=sla)
     webhooks_enqueue(
         ticket=ticket, event=event, actor=actor, message=message, changed=notify or reindex
     )
@@ -153,11 +259,19 @@ def _locked(ticket: Ticket) -> Ticket:
 
 def _next_number() -> int:
     # The UPDATE takes the row lock (and SQLite's write lock) until commit, so
-    # two creators can never read the same value.
-    updated = TicketCounter.objects.filter(pk=1).update(value=F("value") + 1)
-    if not updated:
-        TicketCounter.objects.get_or_create(pk=1, defaults={"value": 1000})
-        TicketCounter.objects.filter(pk=1).update(value=F("value") + 1)
+    # two creators can never read the same value; RETURNING (PostgreSQL, SQLite
+    # 3.35+) reads it in the same statement.
+    table = connection.ops.quote_name(TicketCounter._meta.db_table)
+    column = connection.ops.quote_name("value")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {column} = {column} + 1 WHERE id = 1 RETURNING {column}"
+        )
+        row = cursor.fetchone()
+    if row is not None:
+        return int(row[0])
+    TicketCounter.objects.get_or_create(pk=1, defaults={"value": 1000})
+    TicketCounter.objects.filter(pk=1).update(value=F("value") + 1)
     return TicketCounter.objects.values_list("value", flat=True).get(pk=1)
 
 
@@ -185,7 +299,7 @@ def ticket_create(
     subject: str,
     description_html: str,
     type: TicketType,
-    priority: Priority,
+    priority: Priority | None = None,
     organisation: Organisation | None = None,
     products: Sequence[Product] = (),
     themes: Sequence[Theme] = (),
@@ -198,8 +312,13 @@ def ticket_create(
     follows: Ticket | None = None,
 ) -> Ticket:
     """Open a ticket with its first message. ``attachments`` are draft attachments
-    (already stored) that move onto the first message."""
+    (already stored) that move onto the first message. Without ``priority`` (the
+    customer chose none), the organisation's contract decides, else the default."""
     author = created_by or requester
+    if priority is None:
+        from comptoir.contracts.queries import default_priority_for
+
+        priority = default_priority_for(organisation)
     body_html, body_text, inline = _body(description_html, user=author)
     subject = " ".join(subject.split())
     if not subject:
@@ -239,9 +358,16 @@ def ticket_create(
         created_at=now,
     )
     _attach([*attachments, *inline], ticket=ticket, message=message)
-    _record(ticket, author, EventKind.CREATED, at=now)
+    events = [_event(ticket.pk, author, EventKind.CREATED, now)]
     if follows is not None:
-        _record(follows, author, EventKind.FOLLOW_UP, at=now, field="follow_up", new=ticket.number)
+        events.append(
+            _event(
+                follows.pk, author, EventKind.FOLLOW_UP, now, field="follow_up", new=ticket.number
+            )
+        )
+    TicketEvent.objects.bulk_create(events)
+    # The first message, for callers that need it (mail ingestion) without a query.
+    ticket.opening_message = message  # type: ignore[attr-defined]
     # Imported here: the desk builds on this module. Routing runs before the
     # consequences so that they see the ticket's group, priority and agent.
     from comptoir.desk.routing import route_new_ticket
@@ -286,7 +412,7 @@ def ticket_reply(
         raise ValidationError(_("Only agents can write internal notes."))
     ticket = _locked(ticket)
     if not author.is_agent and ticket.category == Category.CLOSED:
-        policy = HelpdeskSettings.load().closed_reply_policy
+        policy = helpdesk_settings().closed_reply_policy
         if policy == ClosedReplyPolicy.REFUSE:
             raise TicketClosedError(
                 _("This ticket is closed and can no longer be answered. Please open a new ticket.")
@@ -326,19 +452,28 @@ def ticket_reply(
         created_at=now,
     )
     _attach([*attachments, *inline], ticket=ticket, message=message)
-    _record(ticket, author, EventKind.NOTE if internal else EventKind.REPLY, at=now, new=message.pk)
+    events = [
+        _event(
+            ticket.pk, author, EventKind.NOTE if internal else EventKind.REPLY, now, new=message.pk
+        )
+    ]
     if not internal:
         if author.is_agent:
             if ticket.first_response_at is None:
                 ticket.first_response_at = now
             _apply_status(
-                ticket, status_for_category(Category.PENDING_CUSTOMER), actor=author, at=now
+                ticket,
+                status_for_category(Category.PENDING_CUSTOMER),
+                actor=author,
+                at=now,
+                events=events,
             )
         else:
-            policy = HelpdeskSettings.load().closed_reply_policy
+            policy = helpdesk_settings().closed_reply_policy
             target = _customer_reply_target(ticket, policy)
             if target is not None:
-                _apply_status(ticket, target, actor=author, at=now)
+                _apply_status(ticket, target, actor=author, at=now, events=events)
+    TicketEvent.objects.bulk_create(events)
     ticket.updated_at = now
     ticket.save()
     event = "note" if internal else "reply"
@@ -677,8 +812,10 @@ def _after_bulk_change(ids: Sequence[int], event: str, actor: User | None) -> No
     pays a few statements whatever the number of tickets."""
     import uuid
 
+    from comptoir.desk.queues import queue_counts_changed
     from comptoir.desk.tasks import tickets_after_bulk_change
 
+    queue_counts_changed([actor.pk if actor else None])
     key = f"bulk:{uuid.uuid4().hex}"
     for start in range(0, len(ids), BULK_FOLLOW_UP_BATCH):
         tickets_after_bulk_change.enqueue(

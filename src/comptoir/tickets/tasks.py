@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
+from typing import Any
 
 from crontask import cron
 from django.tasks import task
 from django.utils import timezone
 
 from .models import Attachment
+
+logger = logging.getLogger(__name__)
 
 
 @task()
@@ -21,6 +25,36 @@ def notify_ticket_event(
     return int(
         mail_notify.call(ticket_id=ticket_id, event=event, actor_id=actor_id, message_id=message_id)
     )
+
+
+@task()
+def ticket_follow_up(
+    *, ticket_id: int, event: str, reindex: bool, notification: dict[str, Any] | None
+) -> int:
+    """What a ticket change leaves for the worker, enqueued with the change (one
+    task row per change): the notifications (``notification`` holds the
+    arguments of ``mail.tasks.notify_ticket_event``) and the search document.
+    Both are safe to run again; one failing does not keep the other from running."""
+    from comptoir.mail.tasks import notify_ticket_event as mail_notify
+    from comptoir.search.index import index_ticket
+
+    failure: Exception | None = None
+    sent = 0
+    if notification is not None:
+        try:
+            sent = int(mail_notify.call(**notification))
+        except Exception as error:
+            logger.exception("Notifications of ticket %s (%s) failed", ticket_id, event)
+            failure = error
+    if reindex:
+        try:
+            index_ticket(ticket_id=ticket_id)
+        except Exception as error:
+            logger.exception("Search index of ticket %s failed", ticket_id)
+            failure = failure or error
+    if failure is not None:
+        raise failure
+    return sent
 
 
 DRAFT_ATTACHMENT_LIFETIME = timedelta(days=2)

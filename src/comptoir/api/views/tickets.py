@@ -141,7 +141,8 @@ class TicketViewSet(ApiViewMixin, viewsets.GenericViewSet):
             subject=data["subject"],
             description_html=html_of(data, "description"),
             type=ticket_type,
-            priority=ref.priority(data.get("priority")),
+            # Left out: the organisation's contract decides, else the default priority.
+            priority=ref.priority(data["priority"]) if data.get("priority") else None,
             organisation=ref.organisation(
                 data.get("organisation"), requester=requester, agent=agent
             ),

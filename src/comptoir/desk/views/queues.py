@@ -7,13 +7,11 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -31,6 +29,7 @@ from ..filters import (
     Options,
     QueueFilterForm,
     filter_condition,
+    organisation_suggestions,
     sorted_tickets,
 )
 from ..forms import BulkForm
@@ -75,11 +74,9 @@ def _sort_links(params: QueryDict, form: QueueFilterForm) -> dict[str, dict[str,
 def queue(request: AgentRequest) -> HttpResponse:
     options = Options.load()
     current, form, tickets = filtered_tickets(request.user, request.GET, options)
-    page = Paginator(queries.list_tickets(tickets), form.page_size).get_page(
-        request.GET.get("page")
+    page = queries.list_page(
+        tickets, page=request.GET.get("page"), size=form.page_size, ref=options.reference
     )
-    now = timezone.now()
-    rows = [(ticket, queries.sla_badge(ticket, now)) for ticket in page.object_list]
     params = request.GET.copy()
     params.pop("page", None)
     return render(
@@ -90,13 +87,22 @@ def queue(request: AgentRequest) -> HttpResponse:
             "queue": current,
             "form": form,
             "page": page,
-            "rows": rows,
+            "rows": page.rows,
             "query": params.urlencode(),
             "sorts": _sort_links(params, form),
             "bulk_form": BulkForm(options=options),
             "max_bulk": MAX_BULK,
+            "count_cap": queries.COUNT_CAP,
         },
     )
+
+
+@agent_required
+@require_GET
+def organisations(request: AgentRequest) -> JsonResponse:
+    """Organisations whose name contains ``q``, for the filter's suggestions."""
+    found = organisation_suggestions(request.GET.get("q", ""))
+    return JsonResponse({"results": [{"id": o.pk, "name": o.name} for o in found]})
 
 
 @agent_required

@@ -44,7 +44,7 @@ def _render(
 @agent_required
 @require_GET
 def ticket_detail(request: AgentRequest, number: int) -> HttpResponse:
-    ticket = access_ticket(request.user, number)
+    ticket = queries.workspace_ticket(request.user, number)
     merged = ticket_services.merged_into_number(ticket)
     if merged is not None:
         # The old number of a merged duplicate leads to the ticket it went into.

@@ -7,9 +7,10 @@ from typing import Any
 
 from django.db import connection
 
+from comptoir.search.models import Kind
 from comptoir.search.text import ParsedQuery, fold
 
-from . import GT, LT, MARK_END, MARK_START, Row
+from . import CANDIDATES, GT, LT, MARK_END, MARK_START, Result, Row, Scope
 
 # Content language -> (stemming configuration, the same without accents).
 CONFIGS = {
@@ -68,23 +69,26 @@ def _tsquery(config: str, *, web: bool) -> str:
 
 
 def _per_language(text: str, *, web: bool) -> tuple[str, list[Any], str, list[Any]]:
-    """The tsquery of each content language computed once (a one-row subquery
-    ``q``, a column per language, used for ranking), and the match condition as
-    one OR branch per language with constant tsqueries (each can use the GIN index).
+    """The tsquery of each content language (a one-row subquery ``q``, a column
+    per language, for ranking), and the match condition: the tsqueries of every
+    language OR-ed into one, so ``vector @@ match`` is one condition the GIN
+    index answers (a per-language ``language = .. AND vector @@ ..`` OR keeps
+    the planner off the index).
 
     Each language's tsquery is the union of the accented and unaccented stems,
     so both "bloque" and "equipe" find their words.
     """
-    columns, where = [], []
-    others = ", ".join(f"'{code}'" for code in CONFIGS)
+    columns, match = [], []
     for lang, (stem, plain) in [*CONFIGS.items(), ("other", OTHER)]:
         expr = f"({_tsquery(stem, web=web)} || {_tsquery(plain, web=web)})"
         columns.append(f"{expr} AS {lang}")
-        language = f"d.language = '{lang}'" if lang in CONFIGS else f"d.language NOT IN ({others})"
-        where.append(f"({language} AND d.vector @@ {expr})")
+        match.append(expr)
     params = [text] * (2 * len(columns))
-    return "SELECT " + ", ".join(columns), params, " OR ".join(where), list(params)
+    return "SELECT " + ", ".join(columns), params, " || ".join(match), list(params)
 
+
+# Article titles, folded, word by word: the dropdown's prefix match (partial GIN index).
+TITLE_VECTOR = "to_tsvector('simple'::regconfig, d.title_plain)"
 
 QUERY_CASE = (
     "CASE d.language "
@@ -97,13 +101,23 @@ def _headline_config() -> str:
     whens = " ".join(
         f"WHEN '{code}' THEN '{cfg}'::regconfig" for code, (_s, cfg) in CONFIGS.items()
     )
-    return f"CASE i.language {whens} ELSE '{OTHER[1]}'::regconfig END"
+    return f"CASE p.language {whens} ELSE '{OTHER[1]}'::regconfig END"
+
+
+# Ranking reads each document's vector (about 0.05 ms each): the most recently
+# updated matches are ranked, this many.
+RANKED = 300
+
+# ts_headline parses all the text it is given (about 1 ms per 4,000 characters):
+# excerpts come from the start of long texts.
+EXCERPT_FROM = 2_500
 
 
 def _headline(column: str, options: str) -> str:
     # Angle brackets are swapped so ts_headline never mistakes text for markup.
     marks = f"StartSel={MARK_START}, StopSel={MARK_END}"
-    return f"ts_headline(t.cfg, translate(t.{column}, '<>', '{LT}{GT}'), t.q, '{marks}, {options}')"
+    text = f"left(t.{column}, {EXCERPT_FROM})"
+    return f"ts_headline(t.cfg, translate({text}, '<>', '{LT}{GT}'), t.q, '{marks}, {options}')"
 
 
 class PostgresBackend:
@@ -114,64 +128,134 @@ class PostgresBackend:
     def remove(self, doc_ids: list[int]) -> None:
         return None
 
+    def title_match(self, parsed: ParsedQuery) -> tuple[str, list[object]]:
+        # The expression of the partial index on article titles (migration 0003).
+        folded = ParsedQuery(
+            groups=[[[fold(w) for w in words] for words in group] for group in parsed.groups],
+            excluded=[[fold(w) for w in words] for words in parsed.excluded],
+            open_prefix=parsed.open_prefix,
+        )
+        return (
+            f"{TITLE_VECTOR} @@ to_tsquery('simple', %s)",
+            [tsquery_text(folded, any_word=False)],
+        )
+
     def query(
         self,
         *,
-        scope: tuple[str, tuple[object, ...]],
+        scope: Scope,
         parsed: ParsedQuery,
         any_word: bool,
         limit: int,
         excerpts: bool,
+        language: str,
         titles_only: bool = False,
-    ) -> list[Row]:
+        typos: bool = False,
+    ) -> Result:
+        """One statement, in four steps:
+
+        1. ``cand``: the matching documents (the GIN index, or the scope's few
+           ids when it has them), the ``CANDIDATES`` most recently updated
+           (counted: the total shown, capped);
+        2. the ``RANKED`` most recent of them scored (ranking reads each
+           document's vector: a bounded number);
+        3. one row per object, the page's ``limit`` best;
+        4. title and excerpt highlighted for those rows only.
+        """
         web = not any_word and not parsed.open_prefix and not titles_only
         text = (
             web_text(parsed)
             if web
             else tsquery_text(parsed, any_word=any_word, titles_only=titles_only)
         )
-        scope_sql, scope_params = scope
-        q_select, q_params, where, where_params = _per_language(text, web=web)
+        q_select, q_params, match, match_params = _per_language(text, web=web)
         plain_words = fold(" ".join(parsed.words))
-        # Typos: trigram similarity on titles, for one or two plain words only
-        # (a sentence or a phrase is never a misspelt title).
+        # Typos: trigram similarity on article titles, for one or two plain words
+        # only (a sentence or a phrase is never a misspelt title).
         simple = not parsed.excluded and all(len(g) == 1 and len(g[0]) == 1 for g in parsed.groups)
-        typo = simple and len(parsed.words) <= 2 and not any_word and len(plain_words) >= 4
+        typo = (
+            typos
+            and scope.kind == Kind.ARTICLE
+            and simple
+            and len(parsed.words) <= 2
+            and not any_word
+            and len(plain_words) >= 4
+        )
         typo_sql = " OR (%s <%% d.title_plain)" if typo else ""
-        inner = f"""
-            SELECT d.id, d.kind, d.object_id, d.language, d.title, d.body,
-                   (ts_rank('{{0, 0, 0, 1}}', d.vector, {QUERY_CASE}) * 2
-                    + ts_rank_cd(d.vector, {QUERY_CASE}, 1)
-                    + word_similarity(%s, d.title_plain) * 0.3
-                    + d.boost
-                    + 0.05 / (1 + extract(epoch from now() - d.updated_at) / 86400 / 180)
-                   ) AS score,
-                   {QUERY_CASE} AS q
-            FROM search_searchdocument d CROSS JOIN ({q_select}) q
-            WHERE d.id IN ({scope_sql}) AND ({where}{typo_sql})
-            ORDER BY score DESC, d.updated_at DESC
-            LIMIT %s
-        """
-        params: list[Any] = [
-            plain_words,
-            *q_params,
-            *scope_params,
-            *where_params,
-            *([plain_words] if typo else []),
-            limit,
-        ]
+        condition = f"(d.vector @@ ({match}){typo_sql})"
+        condition_params = [*match_params, *([plain_words] if typo else [])]
+        params: list[Any] = []
+        if scope.kind == Kind.ARTICLE:
+            # Every matching article first (a few thousand at most, through their
+            # own partial indexes), then the scope: joined to the scope at once,
+            # the planner walks all articles and reads each vector.
+            cand = f"""
+                matched AS MATERIALIZED (
+                    SELECT d.id, d.object_id, d.updated_at FROM search_searchdocument d
+                    WHERE d.kind = 'article' AND {condition}
+                ),
+                cand AS MATERIALIZED (
+                    SELECT m.id, m.object_id, m.updated_at FROM matched m
+                    WHERE {"m.object_id IN (" + scope.ids[0] + ")" if scope.ids else "true"}
+                    ORDER BY m.updated_at DESC LIMIT %s
+                )"""
+            params += [*condition_params, *(scope.ids[1] if scope.ids else ()), CANDIDATES + 1]
+        else:
+            if scope.id_list is not None:
+                # A few ids (a customer's tickets): start from them, check each.
+                where = "d.object_id = ANY(%s) AND"
+                params += [scope.id_list]
+            elif scope.ids is not None:
+                where = f"d.object_id IN ({scope.ids[0]}) AND"
+                params += list(scope.ids[1])
+            else:
+                where = ""
+            cand = f"""
+                cand AS MATERIALIZED (
+                    SELECT d.id, d.object_id, d.updated_at FROM search_searchdocument d
+                    WHERE d.kind = %s AND {where} {condition}
+                    ORDER BY d.updated_at DESC LIMIT %s
+                )"""
+            params = [scope.kind, *params, *condition_params, CANDIDATES + 1]
+        params += [*q_params, plain_words, language, limit]
         excerpt = (
             _headline("body", 'MaxWords=40, MinWords=15, MaxFragments=2, FragmentDelimiter=" … "')
             if excerpts
             else "''"
         )
-        # Headlines are computed for the few rows kept, never for every match.
         sql = f"""
-            SELECT t.id, t.kind, t.object_id, t.language, t.title, t.score,
-                   {_headline("title", "HighlightAll=true")}, {excerpt}
-            FROM (SELECT i.*, {_headline_config()} AS cfg FROM ({inner}) i) t
-            ORDER BY t.score DESC
+            WITH {cand},
+            q AS MATERIALIZED ({q_select}),
+            scored AS (
+                SELECT d.id, d.kind, d.object_id, d.language, d.title, d.body, d.updated_at,
+                       (ts_rank('{{0, 0, 0, 1}}', d.vector, {QUERY_CASE}) * 2
+                        + ts_rank_cd(d.vector, {QUERY_CASE}, 1)
+                        + word_similarity(%s, d.title_plain) * 0.3
+                        + d.boost
+                        + 0.05 / (1 + extract(epoch from now() - d.updated_at) / 86400 / 180)
+                       ) AS score,
+                       {QUERY_CASE} AS q
+                FROM (SELECT * FROM cand ORDER BY updated_at DESC LIMIT {RANKED}) c
+                JOIN search_searchdocument d ON d.id = c.id CROSS JOIN q
+            ),
+            best AS (
+                SELECT DISTINCT ON (s.object_id) s.*,
+                       max(s.score) OVER (PARTITION BY s.object_id) AS best
+                FROM scored s
+                ORDER BY s.object_id, (s.language = %s) DESC, s.score DESC
+            ),
+            page AS (SELECT * FROM best ORDER BY best DESC, updated_at DESC LIMIT %s)
+            SELECT t.id, t.kind, t.object_id, t.language, t.title, t.best,
+                   {_headline("title", "HighlightAll=true")}, {excerpt},
+                   (SELECT count(DISTINCT object_id) FROM cand)
+            FROM (SELECT p.*, {_headline_config()} AS cfg FROM page p) t
+            ORDER BY t.best DESC, t.updated_at DESC
         """
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            return [Row(*row) for row in cursor.fetchall()]
+            found = cursor.fetchall()
+        if not found:
+            return Result(rows=[], total=0, capped=False)
+        total = found[0][-1]
+        rows = [Row(*row[:-1]) for row in found]
+        return Result(rows=rows, total=min(total, CANDIDATES), capped=total > CANDIDATES)

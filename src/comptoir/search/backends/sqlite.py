@@ -6,9 +6,10 @@ from typing import Any
 
 from django.db import connection
 
+from comptoir.search.models import Kind
 from comptoir.search.text import ParsedQuery
 
-from . import MARK_END, MARK_START, Row
+from . import CANDIDATES, MARK_END, MARK_START, Result, Row, Scope, best_rows
 
 # Words this long or longer also match as prefixes ("facture" finds "factures"):
 # a crude stand-in for the stemming SQLite does not have.
@@ -61,37 +62,63 @@ class SqliteBackend:
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM search_fts WHERE rowid IN ({marks})", doc_ids)
 
+    def title_match(self, parsed: ParsedQuery) -> tuple[str, list[object]]:
+        return (
+            "d.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH %s)",
+            [match_expression(parsed, any_word=False, titles_only=True)],
+        )
+
     def query(
         self,
         *,
-        scope: tuple[str, tuple[object, ...]],
+        scope: Scope,
         parsed: ParsedQuery,
         any_word: bool,
         limit: int,
         excerpts: bool,
+        language: str,
         titles_only: bool = False,
-    ) -> list[Row]:
-        scope_sql, scope_params = scope
+        typos: bool = False,
+    ) -> Result:
+        where = "search_fts MATCH %s AND d.kind = %s"
+        where_params: list[Any] = [
+            match_expression(parsed, any_word=any_word, titles_only=titles_only),
+            scope.kind,
+        ]
+        if scope.ids is not None:
+            where += f" AND d.object_id IN ({scope.ids[0]})"
+            where_params += list(scope.ids[1])
         excerpt = "snippet(search_fts, 1, %s, %s, ' … ', 24)" if excerpts else "''"
         # bm25 is lower-is-better; a title match weighs ten body matches.
+        # An object may match in several languages: enough rows to keep ``limit``.
         sql = f"""
             SELECT d.id, d.kind, d.object_id, d.language, d.title,
                    -bm25(search_fts, 10.0, 1.0) + d.boost
                    + 0.05 / (1.0 + (julianday('now') - julianday(d.updated_at)) / 180.0) AS score,
                    highlight(search_fts, 0, %s, %s), {excerpt}
             FROM search_fts JOIN search_searchdocument d ON d.id = search_fts.rowid
-            WHERE search_fts MATCH %s AND d.id IN ({scope_sql})
+            WHERE {where}
             ORDER BY score DESC, d.updated_at DESC
             LIMIT %s
         """
         params: list[Any] = [MARK_START, MARK_END]
         if excerpts:
             params += [MARK_START, MARK_END]
-        params += [
-            match_expression(parsed, any_word=any_word, titles_only=titles_only),
-            *scope_params,
-            limit,
-        ]
+        params += [*where_params, limit * 3 if scope.kind == Kind.ARTICLE else limit]
+        count_sql = f"""
+            SELECT count(*) FROM (
+                SELECT DISTINCT d.object_id
+                FROM search_fts JOIN search_searchdocument d ON d.id = search_fts.rowid
+                WHERE {where} LIMIT %s
+            )
+        """
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            return [Row(*row) for row in cursor.fetchall()]
+            found = [Row(*row) for row in cursor.fetchall()]
+            rows = best_rows(found, language)[:limit]
+            if len(found) < params[-1]:  # every match is here
+                total = len(rows)
+            else:
+                cursor.execute(count_sql, [*where_params, CANDIDATES + 1])
+                total = cursor.fetchone()[0]
+        return Result(rows=rows, total=min(total, CANDIDATES), capped=total > CANDIDATES)

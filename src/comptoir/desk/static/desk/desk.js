@@ -24,6 +24,51 @@
     }, 60000);
   }
 
+  // The organisation filter suggests organisations as the agent types; choosing
+  // one keeps only that one (by id). Without this, the typed text matches names.
+  document.querySelectorAll("input[data-suggest-url]").forEach(function (input) {
+    var list = document.getElementById(input.getAttribute("list"));
+    var ids = document.getElementById(input.dataset.suggestIds);
+    var timer = null;
+    function choose() {
+      var chosen = null;
+      list.querySelectorAll("option").forEach(function (option) {
+        if (option.value === input.value) { chosen = option; }
+      });
+      ids.textContent = "";
+      if (chosen) {
+        var hidden = document.createElement("input");
+        hidden.type = "hidden";
+        hidden.name = "organisation";
+        hidden.value = chosen.dataset.id;
+        ids.appendChild(hidden);
+      }
+    }
+    function suggest() {
+      var text = input.value.trim();
+      if (text.length < 2) { return; }
+      fetch(input.dataset.suggestUrl + "?q=" + encodeURIComponent(text), { credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (data) {
+          if (!data) { return; }
+          list.textContent = "";
+          data.results.forEach(function (org) {
+            var option = document.createElement("option");
+            option.value = org.name;
+            option.dataset.id = org.id;
+            list.appendChild(option);
+          });
+          choose();
+        })
+        .catch(function () { /* the typed text still filters by name */ });
+    }
+    input.addEventListener("input", function () {
+      choose();
+      clearTimeout(timer);
+      timer = setTimeout(suggest, 200);
+    });
+  });
+
   // "Select every ticket of this page".
   document.querySelectorAll("[data-select-all]").forEach(function (all) {
     all.addEventListener("change", function () {

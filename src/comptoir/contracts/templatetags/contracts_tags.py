@@ -1,0 +1,59 @@
+"""The hours panel beside a ticket in the desk, and minutes shown as hours."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from .. import queries
+from ..balance import contract_balance
+from ..durations import format_minutes
+from ..forms import TimeEntryForm
+from ..queries import active_contract, ticket_entries
+
+register = template.Library()
+
+
+@register.filter
+def hours(minutes: int | None) -> str:
+    """Minutes as ``1 h 30 min`` (negative balances keep their sign)."""
+    return format_minutes(minutes)
+
+
+@register.inclusion_tag("contracts/_ticket_panel_body.html", takes_context=True)
+def contract_panel(context: template.Context, ticket: Any) -> dict[str, Any]:
+    """Balance of the ticket's organisation, the time-entry form (as typed, with
+    its errors, when the page comes back from a failed entry) and the ticket's
+    entries. A constant number of queries."""
+    contract = active_contract(ticket.organisation_id)
+    balance = contract_balance(contract) if contract is not None else None
+    entries, count, total = ticket_entries(ticket)
+    return {
+        "ticket": ticket,
+        "user": context.get("user"),
+        "request": context.get("request"),
+        "contract": contract,
+        "balance": balance,
+        "no_hours_left": balance is not None and balance <= 0,
+        "low": contract is not None and 0 < (balance or 0) < contract.low_threshold,
+        "time_form": context.get("time_form") or TimeEntryForm(),
+        "entries": entries,
+        "entry_count": count,
+        "entry_total": total,
+    }
+
+
+@register.simple_tag
+def may_see_hours(user: Any) -> bool:
+    """Whether ``user`` may open the hours pages (one query)."""
+    return queries.may_see_hours(user)
+
+
+@register.simple_tag
+def organisations_without_hours(rows: Any) -> set[int]:
+    """Ids of the organisations of a desk list's tickets that have no hours left
+    (a constant number of queries for the page). ``rows`` holds tickets, or
+    tuples starting with a ticket."""
+    tickets = [row[0] if isinstance(row, tuple | list) else row for row in rows]
+    return queries.organisations_without_hours({t.organisation_id for t in tickets})

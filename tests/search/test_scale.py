@@ -1,0 +1,133 @@
+"""What keeps search fast at scale, as a user notices it: the ticket number
+typed goes straight to the ticket, counts stop at a cap, agents who see every
+ticket get the same answers without the visibility scope, suggestions are one
+small query."""
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.urls import reverse
+
+from comptoir.accounts.models import Role
+from comptoir.search import services
+from comptoir.search.backends import postgres, sqlite
+from comptoir.tickets.models import Ticket
+from comptoir.tickets.queries import sees_all_tickets, visible_tickets
+from tests.factories import (
+    PASSWORD,
+    AgentFactory,
+    CustomerFactory,
+    SupportGroupFactory,
+    make_ticket,
+)
+from tests.kb.helpers import make_article
+
+pytestmark = pytest.mark.django_db
+
+
+def page(client, q):
+    return client.get(reverse("search:results"), {"q": q}, HTTP_ACCEPT_LANGUAGE="en")
+
+
+def ids(hits):
+    return sorted(hit.object_id for hit in hits)
+
+
+def test_agents_jump_to_the_desk_page_of_a_ticket_number(client, agent, customer):
+    ticket = make_ticket(customer)
+    assert client.login(email=agent.email, password=PASSWORD)
+    response = page(client, f"#{ticket.number}")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("desk:ticket", kwargs={"number": ticket.number})
+
+
+def test_customers_jump_to_the_portal_page_and_never_to_others_tickets(client, customer):
+    ticket = make_ticket(customer)
+    other = make_ticket(CustomerFactory(), subject="Autre")
+    assert client.login(email=customer.email, password=PASSWORD)
+    response = page(client, f"#{ticket.number}")
+    assert response["Location"] == reverse("portal:ticket", kwargs={"number": ticket.number})
+    assert page(client, f"#{other.number}").status_code == 200
+
+
+def test_ticket_hits_link_agents_to_the_desk(agent, customer):
+    ticket = make_ticket(customer, subject="Imprimante bloquée")
+    [hit] = services.search(user=agent, query="imprimante", kinds=["ticket"])
+    assert hit.url == reverse("desk:ticket", kwargs={"number": ticket.number})
+    [hit] = services.search(user=customer, query="imprimante", kinds=["ticket"])
+    assert hit.url == reverse("portal:ticket", kwargs={"number": ticket.number})
+
+
+@pytest.fixture
+def small_cap(monkeypatch):
+    monkeypatch.setattr(postgres, "CANDIDATES", 3)
+    monkeypatch.setattr(sqlite, "CANDIDATES", 3)
+
+
+def test_counts_stop_at_the_cap_and_say_more_than(client, agent, customer, small_cap):
+    for n in range(5):
+        make_ticket(customer, subject=f"Relance facture {n}")
+    pages = services.search_kinds(user=agent, query="relance", kinds=["ticket"], limit=2)
+    assert (pages["ticket"].total, pages["ticket"].capped) == (3, True)
+    assert len(pages["ticket"].hits) == 2
+    assert client.login(email=agent.email, password=PASSWORD)
+    text = page(client, "relance").content.decode()
+    assert "More than 3 results" in text and ">3+</span>" in text
+
+
+def test_counts_below_the_cap_are_exact(client, customer, small_cap):
+    for n in range(2):
+        make_ticket(customer, subject=f"Relance facture {n}")
+    pages = services.search_kinds(user=customer, query="relance", kinds=["ticket"], limit=1)
+    assert (pages["ticket"].total, pages["ticket"].capped) == (2, False)
+    assert client.login(email=customer.email, password=PASSWORD)
+    assert "2 results for" in page(client, "relance").content.decode()
+
+
+def test_agents_who_see_all_get_what_the_restricted_path_returns(agent, customer):
+    group, elsewhere = SupportGroupFactory(), SupportGroupFactory()
+    restricted = AgentFactory(role=Role.AGENT, restricted_to_groups=True)
+    group.agents.add(restricted)
+    mine = [make_ticket(customer, subject=f"Sauvegarde échouée {n}") for n in range(3)]
+    others = [make_ticket(CustomerFactory(), subject=f"Sauvegarde lente {n}") for n in range(2)]
+    Ticket.objects.filter(pk__in=[t.pk for t in mine]).update(group=group)
+    Ticket.objects.filter(pk__in=[t.pk for t in others]).update(group=elsewhere)
+    assert sees_all_tickets(agent) and not sees_all_tickets(restricted)
+    assert not sees_all_tickets(customer) and not sees_all_tickets(AnonymousUser())
+
+    everything = services.search(user=agent, query="sauvegarde", kinds=["ticket"])
+    assert ids(everything) == sorted(t.pk for t in mine + others)
+    # The restricted agent's own search (scope joined) and an unrestricted agent's
+    # search narrowed to that agent's visible tickets agree.
+    scoped = services.search(user=restricted, query="sauvegarde", kinds=["ticket"])
+    narrowed = services.search(
+        user=agent, query="sauvegarde", kinds=["ticket"], ticket_scope=visible_tickets(restricted)
+    )
+    assert ids(scoped) == ids(narrowed) == sorted(t.pk for t in mine)
+    # The same for a customer, whose few ticket ids drive the search.
+    as_customer = services.search(user=customer, query="sauvegarde", kinds=["ticket"])
+    narrowed = services.search(
+        user=agent, query="sauvegarde", kinds=["ticket"], ticket_scope=visible_tickets(customer)
+    )
+    assert ids(as_customer) == ids(narrowed) == sorted(t.pk for t in mine)
+
+
+def test_visitors_and_deactivated_users_find_no_ticket(customer):
+    make_ticket(customer, subject="Sauvegarde échouée")
+    assert services.search(user=AnonymousUser(), query="sauvegarde", kinds=["ticket"]) == []
+    customer.is_active = False
+    assert services.search(user=customer, query="sauvegarde", kinds=["ticket"]) == []
+
+
+def test_suggestions_are_one_query_with_marked_prefixes(django_assert_num_queries):
+    make_article("Gérer les équipes <b>vite</b>")
+    with django_assert_num_queries(1):
+        [found] = services.suggest(user=AnonymousUser(), query="gérer les équ")
+    assert "<mark>équipes</mark>" in found.title_html and "&lt;b&gt;" in found.title_html
+    assert found.category_label and found.url.startswith("/kb/")
+
+
+def test_suggestions_respect_article_visibility(customer):
+    from comptoir.kb.models import ArticleStatus
+
+    make_article("Imprimer un contrat", status=ArticleStatus.DRAFT)
+    assert services.suggest(user=customer, query="impr") == []
