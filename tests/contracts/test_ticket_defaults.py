@@ -75,3 +75,24 @@ def test_contracts_of_an_organisation_cannot_overlap(org, frozen):
         services.contract_create(organisation_id=org.pk, start=date(2026, 6, 1), minutes=60)
     assert Contract.objects.count() == 1
     assert Ticket.objects.count() == 0
+
+
+def test_without_any_active_priority_the_form_still_opens_and_creating_says_why(
+    client, contract, manager
+):
+    from django.core.exceptions import ValidationError
+
+    from comptoir.tickets import services
+
+    Priority.objects.update(active=False)
+    client.force_login(manager)
+    assert client.get(reverse("portal:ticket_new")).status_code == 200
+    with pytest.raises(ValidationError, match="No active priority"):
+        services.ticket_create(
+            requester=manager,
+            subject="Printer",
+            description_html="<p>It jams.</p>",
+            type=ticket_type(),
+            organisation=manager.organisations.first(),
+        )
+    assert not Ticket.objects.filter(subject="Printer").exists()

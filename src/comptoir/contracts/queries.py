@@ -39,9 +39,10 @@ def active_contract(organisation_id: int | None, day: date | None = None) -> Con
     )
 
 
-def default_priority_for(organisation: Organisation | None) -> Priority:
+def default_priority_for(organisation: Organisation | None) -> Priority | None:
     """The priority of a new ticket the customer did not prioritise: the one of
-    the organisation's active contract, else the helpdesk's default."""
+    the organisation's active contract, else the helpdesk's default (None when
+    no priority is active at all)."""
     if organisation is not None:
         contract = active_contract(organisation.pk)
         if contract is not None and contract.default_priority_id is not None:
@@ -53,9 +54,9 @@ def default_priority_for(organisation: Organisation | None) -> Priority:
     return config_cached("contracts:default-priority", _helpdesk_default_priority)
 
 
-def _helpdesk_default_priority() -> Priority:
+def _helpdesk_default_priority() -> Priority | None:
     found = Priority.objects.filter(is_default=True, active=True).first()
-    return found or Priority.objects.filter(active=True).order_by("order", "pk")[0]
+    return found or Priority.objects.filter(active=True).order_by("order", "pk").first()
 
 
 def hours_organisations(user: Any) -> QuerySet[Organisation]:

@@ -206,7 +206,9 @@ class NewTicketForm(RichTextMixin):
             # The organisation's contract may set the priority its tickets start with.
             from comptoir.contracts.queries import default_priority_for
 
-            self.fields["priority"].initial = default_priority_for(organisations[0]).pk
+            contract_priority = default_priority_for(organisations[0])
+            if contract_priority is not None:
+                self.fields["priority"].initial = contract_priority.pk
         self.custom_fields = list(
             CustomField.objects.filter(active=True, visible_to_customer=True).prefetch_related(
                 "ticket_types"

@@ -319,6 +319,8 @@ def ticket_create(
         from comptoir.contracts.queries import default_priority_for
 
         priority = default_priority_for(organisation)
+        if priority is None:
+            raise ValidationError(_("No active priority: an administrator must activate one."))
     body_html, body_text, inline = _body(description_html, user=author)
     subject = " ".join(subject.split())
     if not subject:
