@@ -79,6 +79,8 @@ class BusinessCalendar(models.Model):
                 holidays.country_holidays(
                     self.holiday_country.upper(), subdiv=self.holiday_subdivision
                 )
+            # The holidays package answers an unknown subdivision with
+            # NotImplementedError: a user's input error, shown on the field.
             except NotImplementedError as error:
                 raise ValidationError(
                     {"holiday_subdivision": _("Unknown region for this country.")}
