@@ -420,6 +420,7 @@ def main() -> int:
     finally:
         server.stop()
     rows += run_offline("reply", "agent reply")
+    rows += run_offline("create", "create a ticket (portal POST, in process)")
     rows += run_offline("ingest", "mail ingestion")
     rows += run_offline("sweep", "sweep")
     rows += run_offline("export-csv", "export CSV")
