@@ -367,10 +367,19 @@ def _can_reply(user: Any, ticket: Any, policy: str) -> bool:
 
 
 def _custom_display(ticket: Any, user: Any) -> list[tuple[str, str]]:
+    if not ticket.custom_fields:
+        return []
+    # Custom fields are configuration: read once per process, in admin order,
+    # and refreshed when one is saved.
+    every_field = services.config_cached(
+        "portal:custom-fields", lambda: list(CustomField.objects.all())
+    )
+    fields = [
+        field
+        for field in every_field
+        if field.key in ticket.custom_fields and (user.is_agent or field.visible_to_customer)
+    ]
     rows = []
-    fields = CustomField.objects.filter(key__in=list(ticket.custom_fields))
-    if not user.is_agent:
-        fields = fields.filter(visible_to_customer=True)
     for field in fields:
         value = ticket.custom_fields.get(field.key)
         if field.field_type in ("choice", "multi_choice"):

@@ -11,12 +11,23 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from comptoir.accounts.models import Membership, SupportGroup, User
 
-from .models import Attachment, Category, Message, Ticket, TicketParticipant
+from .models import (
+    Attachment,
+    Category,
+    Message,
+    Priority,
+    Status,
+    Ticket,
+    TicketParticipant,
+    TicketType,
+)
+from .services import config_cached
 
 
 def _copied_on(user: User) -> QuerySet[TicketParticipant, Any]:
@@ -74,8 +85,23 @@ def sees_all_tickets(user: User | Any) -> bool:
     )
 
 
+def _is_customer(user: User | Any) -> bool:
+    """An active, logged-in user outside the support team."""
+    return bool(getattr(user, "is_authenticated", False) and user.is_active and not user.is_agent)
+
+
 def own_tickets(user: User) -> QuerySet[Ticket]:
     """The "mine" of My tickets: requested by ``user`` or copied to them."""
+    if _is_customer(user):
+        # Both branches are branches of ``visible_tickets``: for a customer the
+        # intersection is their union alone, without the organisation branch.
+        ids = (
+            Ticket.objects.filter(requester=user)
+            .order_by()
+            .values("pk")
+            .union(_copied_on(user).order_by())
+        )
+        return Ticket.objects.filter(pk__in=ids)
     return visible_tickets(user).filter(Q(requester=user) | Q(pk__in=_copied_on(user)))
 
 
@@ -122,24 +148,57 @@ def access_ticket(user: User, number: int | str) -> Ticket:
         raise Http404 from None
     if not 0 < value < 2**31:
         raise Http404  # no such number; and the query would overflow the column
-    ticket = (
-        visible_tickets(user)
-        .select_related(
-            "status",
-            "type",
-            "priority",
-            "assignee",
-            "organisation",
-            "requester",
-            "group",
-            "follows",
-        )
-        .filter(number=value)
-        .first()
-    )
-    if ticket is None:
+    if _is_customer(user):
+        # The customer branches of ``visible_tickets`` checked on the one row the
+        # number finds, instead of building the whole id set: the union and its
+        # hash cost 10 to 20 ms of planning and execution at a million tickets.
+        tickets = Ticket.objects.filter(_customer_sees_row(user))
+    else:
+        tickets = visible_tickets(user)
+    reference = _reference_rows()
+    related = ["assignee", "organisation", "requester", "group", "follows"]
+    if reference is None:
+        related += ["status", "type", "priority"]
+    found = list(tickets.select_related(*related).filter(number=value).order_by()[:1])
+    if not found:
         raise Http404
+    ticket = found[0]
+    if reference is not None:
+        # Configuration rows from the per-process cache rather than three more
+        # joins (each join costs planning time on every page); a row newer than
+        # the cache is left to load on first use.
+        for field in ("status", "type", "priority"):
+            row = reference[field].get(getattr(ticket, f"{field}_id"))
+            if row is not None:
+                setattr(ticket, field, row)
     return ticket
+
+
+def _customer_sees_row(user: User) -> Q:
+    """The customer part of ``visible_tickets`` as a condition on each ticket row:
+    requested by ``user``, copied to them, or of an organisation where their
+    membership sees all tickets or makes them its manager."""
+    copied = TicketParticipant.objects.filter(user=user, ticket=OuterRef("pk"))
+    wide = Membership.objects.filter(user=user, organisation=OuterRef("organisation_id")).filter(
+        Q(sees_all_tickets=True) | Q(is_manager=True)
+    )
+    return Q(requester=user) | Q(Exists(copied)) | Q(Exists(wide))
+
+
+def _reference_rows() -> dict[str, dict[int, Any]] | None:
+    """Statuses, types and priorities by id from the configuration cache, or None
+    when that cache is off."""
+    if float(getattr(settings, "COMPTOIR_CONFIG_CACHE_SECONDS", 5)) <= 0:
+        return None
+
+    def load() -> dict[str, dict[int, Any]]:
+        return {
+            "status": {row.pk: row for row in Status.objects.all()},
+            "type": {row.pk: row for row in TicketType.objects.all()},
+            "priority": {row.pk: row for row in Priority.objects.all()},
+        }
+
+    return config_cached("tickets:reference-rows", load)
 
 
 def visible_messages(user: User, ticket: Ticket) -> QuerySet[Message]:
@@ -220,13 +279,21 @@ def _scoped(user: User, scope: str) -> QuerySet[Ticket]:
 
 def tab_counts(user: User, *, q: str = "", scope: str = "organisation") -> dict[str, int]:
     """Tickets per portal tab (within a keyword search when given), in one query."""
-    aggregates = {
-        tab: Count("pk", filter=Q(category__in=categories))
+    # Tickets per category, summed into tabs here: a plain GROUP BY costs half
+    # the SQL compilation of one filtered COUNT per tab.
+    per_category = dict(
+        _matching(_scoped(user, scope), q)
+        .order_by()
+        .values_list("category")
+        .annotate(n=Count("pk"))
+        .values_list("category", "n")
+    )
+    counts = {
+        tab: sum(per_category.get(category, 0) for category in categories)
         for tab, categories in PORTAL_TABS.items()
-        if tab != "all"
     }
-    counts = _matching(_scoped(user, scope), q).aggregate(all=Count("pk"), **aggregates)
-    return {tab: counts[tab] for tab in PORTAL_TABS}
+    counts["all"] = sum(per_category.values())
+    return counts
 
 
 def portal_ticket_list(
