@@ -72,3 +72,21 @@ def test_excel_numbers_of_dates_are_xlsxwriter_s():
         local = instant.astimezone(tz)
         expected = _datetime_to_excel_datetime(local.replace(tzinfo=None), False, False)
         assert excel_serial(local) == expected
+
+
+# -- Excel text cells ---------------------------------------------------------------------
+
+
+def test_excel_text_that_looks_like_markup_stays_text(tmp_path):
+    import openpyxl
+
+    from comptoir.reports.writers import xlsx_write
+
+    texts = ["<r><t>bold</t></r>", "<b>x</b> & <i>", '=HYPERLINK("http://evil.test")']
+    path = str(tmp_path / "markup.xlsx")
+    xlsx_write(path, ["Subject"], [[t] for t in texts], tz=ZoneInfo("UTC"), date_format="Y-m-d")
+
+    sheet = openpyxl.load_workbook(path).active
+    cells = [row[0] for row in sheet.iter_rows(min_row=2)]
+    assert [c.value for c in cells] == texts
+    assert {c.data_type for c in cells} == {"s"}

@@ -224,7 +224,10 @@ def xlsx_write(
             if kind is str:
                 if value:
                     text = _excel_text(value)
-                    write_string(count, col, text, wrap if "\n" in text else None)
+                    if text.startswith("<r>") and text.endswith("</r>"):
+                        _markup_like(sheet, count, col, text, wrap)
+                    else:
+                        write_string(count, col, text, wrap if "\n" in text else None)
             elif value is None:
                 continue
             elif kind is datetime:
@@ -241,6 +244,17 @@ def xlsx_write(
     if progress:
         progress(count)
     return count
+
+
+def _markup_like(sheet: Any, row: int, col: int, text: str, wrap: Any) -> None:
+    """A text shaped like ``<r>...</r>``: xlsxwriter copies such a string into the
+    sheet's XML as it is (its own rich-text markup), which would break the file or
+    change the text. Written as plain rich-text fragments (xlsxwriter wants at
+    least three), every character is escaped and the text stays as it was."""
+    fragments: list[Any] = [text[:1], text[1:2], text[2:]]
+    if "\n" in text:
+        fragments.append(wrap)
+    sheet.write_rich_string(row, col, *fragments)
 
 
 def _excel_text(value: str) -> str:
