@@ -131,3 +131,43 @@ def test_suggestions_respect_article_visibility(customer):
 
     make_article("Imprimer un contrat", status=ArticleStatus.DRAFT)
     assert services.suggest(user=customer, query="impr") == []
+
+
+def test_recency_windows_find_what_the_whole_index_finds(agent, customer, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from comptoir.search.models import SearchDocument
+
+    # Ten tickets, the first the most recently updated; "relance" in six of
+    # them, "rappel" in the two newest, "oubli" in the two oldest.
+    words = ["rappel", "rappel relance", "x", "relance", "x", "relance", "relance", "x"]
+    words += ["relance oubli", "relance oubli"]
+    tickets = [make_ticket(customer, subject=f"Dossier {w}") for w in words]
+    now = timezone.now()
+    for age, ticket in enumerate(tickets):
+        SearchDocument.objects.filter(kind="ticket", object_id=ticket.pk).update(
+            updated_at=now - timedelta(days=age)
+        )
+
+    def answers(windows, cap):
+        monkeypatch.setattr(postgres, "WINDOWS", windows)
+        monkeypatch.setattr(postgres, "CANDIDATES", cap)
+        monkeypatch.setattr(sqlite, "CANDIDATES", cap)
+        postgres.reset_caches()
+        found = {}
+        for word in ("relance", "rappel", "oubli", "dossier"):
+            page = services.search_kinds(user=agent, query=word, kinds=["ticket"], limit=10)
+            found[word] = (ids(page["ticket"].hits), page["ticket"].total, page["ticket"].capped)
+        return found
+
+    for fill in (postgres.FILL, 0.01):  # the middle window skipped, or always tried
+        monkeypatch.setattr(postgres, "FILL", fill)
+        for cap in (1, 3, 100):
+            whole = answers((), cap)
+            assert answers((2, 4), cap) == whole
+            assert answers((1,), cap) == whole
+    assert answers((), 3)["relance"][1:] == (3, True)
+    assert answers((2, 4), 100)["relance"][1:] == (6, False)
+    postgres.reset_caches()

@@ -179,7 +179,9 @@ def search_kinds(
     ``article_scope`` / ``ticket_scope`` narrow (never widen) what is visible.
     One search query per kind (plus, for a customer, their ticket ids; and for
     articles when nothing matched, one allowing typos), one per kind to fetch
-    the hits.
+    the hits. On PostgreSQL a query text seen for the first time by the process
+    costs one more (its tsqueries), and so does, every few minutes, finding
+    where the recency windows start (``backends.postgres``).
     """
     wanted = tuple(kinds)
     parsed = parse(query, prefix=prefix)
@@ -285,23 +287,27 @@ def suggest(*, user: Any, query: str, limit: int = 8) -> list[Suggestion]:
     category = KbCategory._meta.db_table
     # The title matches first, through their own index (a CTE the planner keeps
     # as is): joined at once, it would rather walk every article's document.
+    # Then the visible ones, in order, and only those shown get their article
+    # and category (a 3-letter prefix matches hundreds of titles).
+    order = "d.first_word, d.boost DESC, length(d.title), d.object_id, d.language"
     sql = f"""
         WITH d AS MATERIALIZED (
-            SELECT d.object_id, d.language, d.title, d.title_plain, d.boost
+            SELECT d.object_id, d.language, d.title, d.boost,
+                   CASE WHEN d.title_plain LIKE %s ESCAPE '\\' THEN 0 ELSE 1 END AS first_word
             FROM {document} d WHERE d.kind = 'article' AND {condition}
+        ),
+        shown AS (
+            SELECT d.* FROM d WHERE d.object_id IN ({scope[0]}) ORDER BY {order} LIMIT %s
         )
         SELECT d.object_id, d.language, d.title, a.slug, c.label_fr, c.label_en, c.label_es
-        FROM d
+        FROM shown d
         JOIN {article} a ON a.id = d.object_id
         JOIN {category} c ON c.id = a.category_id
-        WHERE a.id IN ({scope[0]})
-        ORDER BY CASE WHEN d.title_plain LIKE %s ESCAPE '\\' THEN 0 ELSE 1 END,
-                 d.boost DESC, length(d.title), d.object_id, d.language
-        LIMIT %s
+        ORDER BY {order}
     """
     first = _like_prefix(fold(parsed.words[0]))
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *scope[1], first, limit * 3])  # type: ignore[list-item]
+        cursor.execute(sql, [first, *params, *scope[1], limit * 3])  # type: ignore[list-item]
         found = cursor.fetchall()
     chosen: dict[int, tuple[Any, ...]] = {}
     for row in found:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import time
+from functools import lru_cache
 from typing import Any
 
 from django.db import connection
@@ -68,23 +70,35 @@ def _tsquery(config: str, *, web: bool) -> str:
     return f"{function}('{config}', %s)"
 
 
-def _per_language(text: str, *, web: bool) -> tuple[str, list[Any], str, list[Any]]:
-    """The tsquery of each content language (a one-row subquery ``q``, a column
-    per language, for ranking), and the match condition: the tsqueries of every
-    language OR-ed into one, so ``vector @@ match`` is one condition the GIN
-    index answers (a per-language ``language = .. AND vector @@ ..`` OR keeps
-    the planner off the index).
+@lru_cache(maxsize=1024)
+def _tsqueries(text: str, web: bool) -> tuple[tuple[str, ...], str]:
+    """The tsquery of each content language (``CONFIGS`` order, then the other
+    languages'), and the match condition: one tsquery that the GIN index answers.
 
     Each language's tsquery is the union of the accented and unaccented stems,
-    so both "bloque" and "equipe" find their words.
+    so both "bloque" and "equipe" find their words. The match ORs the eight
+    configurations' tsqueries, each distinct one once: the GIN scan reads a
+    posting list once per copy of a lexeme in the query, and most
+    configurations stem a word alike (a name was read eight times). A
+    per-language ``language = .. AND vector @@ ..`` OR would keep the planner
+    off the index altogether.
+
+    The answer only depends on the text and the text search configurations
+    (set by migrations): it is kept per process, and the queries that use it
+    carry plain tsquery constants, which the planner also estimates better.
     """
-    columns, match = [], []
-    for lang, (stem, plain) in [*CONFIGS.items(), ("other", OTHER)]:
-        expr = f"({_tsquery(stem, web=web)} || {_tsquery(plain, web=web)})"
-        columns.append(f"{expr} AS {lang}")
-        match.append(expr)
-    params = [text] * (2 * len(columns))
-    return "SELECT " + ", ".join(columns), params, " || ".join(match), list(params)
+    configs = [*CONFIGS.values(), OTHER]
+    columns = [
+        f"({_tsquery(stem, web=web)} || {_tsquery(plain, web=web)})::text"
+        for stem, plain in configs
+    ]
+    columns += [f"{_tsquery(c, web=web)}::text" for pair in configs for c in pair]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(columns), [text] * (4 * len(configs)))
+        found = cursor.fetchone()
+    per_language = tuple(found[: len(configs)])
+    distinct = dict.fromkeys(t for t in found[len(configs) :] if t)
+    return per_language, " | ".join(f"({t})" for t in distinct)
 
 
 # Article titles, folded, word by word: the dropdown's prefix match (partial GIN index).
@@ -118,6 +132,95 @@ def _headline(column: str, options: str) -> str:
     marks = f"StartSel={MARK_START}, StopSel={MARK_END}"
     text = f"left(t.{column}, {EXCERPT_FROM})"
     return f"ts_headline(t.cfg, translate({text}, '<>', '{LT}{GT}'), t.q, '{marks}, {options}')"
+
+
+# Ticket documents are many: a word in 1 % of a million tickets matches 10,000,
+# and reading each matching row to find the newest costs far more than the
+# index scan. The newest matches are first looked for among the most recently
+# updated documents (a btree range on ``updated_at``, migration 0005, ANDed
+# with the GIN bitmap, so only the rows in both are read); the window widens
+# only when it held fewer than ``CANDIDATES``. Same answer, since every
+# document outside a window is older than every one inside.
+WINDOWS = (20_000, 100_000)
+# A wider window is tried only when the narrower one's matches, scaled to its
+# size, promise this many times what is needed; else the whole index is read
+# at once (a rarer word: reading a wide range that comes back short costs more
+# than it saves).
+FILL = 1.2
+# Where each window starts moves slowly (documents updated since only widen
+# it): looked up again after this many seconds.
+WINDOW_REFRESH = 600.0
+_starts: dict[str, Any] = {"at": None, "starts": []}
+
+
+def _window_starts() -> list[tuple[int, Any]]:
+    """(n, the ``updated_at`` of the n-th newest ticket document), for each n of
+    ``WINDOWS`` that the index holds."""
+    now = time.monotonic()
+    if _starts["at"] is not None and now - _starts["at"] < WINDOW_REFRESH:
+        return list(_starts["starts"])
+    starts: list[tuple[int, Any]] = []
+    nth = (
+        "(SELECT updated_at FROM search_searchdocument WHERE kind = 'ticket' "
+        "ORDER BY updated_at DESC OFFSET %s LIMIT 1)"
+    )
+    with connection.cursor() as cursor:
+        # Without its index (a database not yet migrated) a window would read
+        # more than it saves: none then.
+        cursor.execute("SELECT to_regclass('search_document_ticket_updated') IS NOT NULL")
+        if WINDOWS and cursor.fetchone()[0]:
+            cursor.execute("SELECT " + ", ".join([nth] * len(WINDOWS)), [n - 1 for n in WINDOWS])
+            found = cursor.fetchone()
+            starts = [(n, at) for n, at in zip(WINDOWS, found, strict=True) if at is not None]
+    _starts.update(at=now, starts=starts)
+    return starts
+
+
+def reset_caches() -> None:
+    """Forget what is kept per process (tests counting queries start from nothing)."""
+    _tsqueries.cache_clear()
+    _starts.update(at=None, starts=[])
+
+
+def _windowed(scan: str, params: list[Any], starts: list[tuple[int, Any]]) -> tuple[str, list[Any]]:
+    """The ``cand`` CTE over ``scan`` (a select of matching documents): the
+    ``CANDIDATES + 1`` most recently updated, trying each window of ``starts``
+    before the whole index. A window runs only when every narrower one came
+    back short, and, but for the whole index, when the previous one promises
+    to fill it (``FILL``): conditions on those alone, so PostgreSQL skips the
+    scan when they are false. ``cand`` is the widest window that ran (each
+    holds the narrower ones)."""
+    limit = CANDIDATES + 1
+    parts, out = [], []
+    bounds: list[tuple[int, Any] | None] = [*starts, None]
+    for i, bound in enumerate(bounds):
+        gate = [f"(SELECT count(*) FROM w{j}) < %s" for j in range(i)]
+        gate_params: list[Any] = [limit] * i
+        window = ""
+        if bound is not None:
+            window = "AND d.updated_at >= %s"
+            if i > 0:
+                previous = bounds[i - 1]
+                assert previous is not None
+                gate.append(f"(SELECT count(*) FROM w{i - 1}) * %s >= %s")
+                gate_params += [bound[0], FILL * limit * previous[0]]
+        # Sorted on an expression, not the column: ordered by the btree, the
+        # planner would walk the documents from the newest and check each one's
+        # vector until enough matched (it underrates that check: seconds for a
+        # word in 1 % of a million tickets).
+        parts.append(
+            f"""w{i} AS MATERIALIZED ({scan} {window} AND {" AND ".join(gate) or "true"}
+                ORDER BY d.updated_at + interval '0 seconds' DESC LIMIT %s)"""
+        )
+        out += [*params, *([bound[1]] if bound is not None else []), *gate_params, limit]
+    wider = lambda i: " AND ".join(  # noqa: E731
+        f"NOT EXISTS (SELECT 1 FROM w{j})" for j in range(i + 1, len(bounds))
+    )
+    union = " UNION ALL ".join(
+        f"SELECT * FROM w{i}" + (f" WHERE {wider(i)}" if i < len(bounds) - 1 else "")
+        for i in range(len(bounds))
+    )
+    return ",\n".join([*parts, f"cand AS MATERIALIZED ({union})"]), out
 
 
 class PostgresBackend:
@@ -156,7 +259,8 @@ class PostgresBackend:
 
         1. ``cand``: the matching documents (the GIN index, or the scope's few
            ids when it has them), the ``CANDIDATES`` most recently updated
-           (counted: the total shown, capped);
+           (counted: the total shown, capped), tickets looked for in the
+           recency windows first (``_windowed``);
         2. the ``RANKED`` most recent of them scored (ranking reads each
            document's vector: a bounded number);
         3. one row per object, the page's ``limit`` best;
@@ -168,7 +272,10 @@ class PostgresBackend:
             if web
             else tsquery_text(parsed, any_word=any_word, titles_only=titles_only)
         )
-        q_select, q_params, match, match_params = _per_language(text, web=web)
+        per_language, match_text = _tsqueries(text, web)
+        q_select = "SELECT " + ", ".join(f"%s::tsquery AS {lang}" for lang in [*CONFIGS, "other"])
+        q_params: list[Any] = list(per_language)
+        match, match_params = "%s::tsquery", [match_text]
         plain_words = fold(" ".join(parsed.words))
         # Typos: trigram similarity on article titles, for one or two plain words
         # only (a sentence or a phrase is never a misspelt title).
@@ -210,13 +317,12 @@ class PostgresBackend:
                 params += list(scope.ids[1])
             else:
                 where = ""
-            cand = f"""
-                cand AS MATERIALIZED (
-                    SELECT d.id, d.object_id, d.updated_at FROM search_searchdocument d
-                    WHERE d.kind = %s AND {where} {condition}
-                    ORDER BY d.updated_at DESC LIMIT %s
-                )"""
-            params = [scope.kind, *params, *condition_params, CANDIDATES + 1]
+            scan = f"""
+                SELECT d.id, d.object_id, d.updated_at FROM search_searchdocument d
+                WHERE d.kind = %s AND {where} {condition}"""
+            scan_params = [scope.kind, *params, *condition_params]
+            starts = _window_starts() if scope.id_list is None else []
+            cand, params = _windowed(scan, scan_params, starts)
         params += [*q_params, plain_words, language, limit]
         excerpt = (
             _headline("body", 'MaxWords=40, MinWords=15, MaxFragments=2, FragmentDelimiter=" … "')
