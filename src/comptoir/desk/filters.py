@@ -8,12 +8,15 @@ the other filters still apply.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.utils.functional import cached_property
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from comptoir.accounts.models import Organisation, SupportGroup, User
@@ -32,7 +35,7 @@ from comptoir.tickets.queries import parse_ticket_number
 
 from .queues import QUEUES
 from .reference import Reference, reference
-from .widgets import QuickSelects
+from .widgets import KeptChoices, QuickSelects
 
 MAX_TEXT = 200
 PAGE_SIZES = (25, 50, 100)
@@ -91,6 +94,21 @@ class Options:
             custom_fields=[c for c in ref.active_custom_fields if c.field_type not in unfilterable],
             reference=ref,
         )
+
+
+# Filter forms written for this many inputs are kept at most (per process).
+MAX_KEPT_HTML = 200
+
+
+def keep_html(ref: Reference, key: Any, render: Callable[[], SafeString]) -> SafeString:
+    """``render()``, kept under ``key`` as long as the reference data ``ref``."""
+    kept: dict[Any, SafeString] = ref.kept("desk:form-html", dict)
+    html = kept.get(key)
+    if html is None:
+        if len(kept) >= MAX_KEPT_HTML:
+            kept.clear()
+        html = kept[key] = render()
+    return html
 
 
 def _label(obj: Any) -> str:
@@ -153,16 +171,10 @@ class QueueFilterForm(QuickSelects, forms.Form):
     def __init__(self, data: Any, *, options: Options, **kwargs: Any) -> None:
         super().__init__(data, **kwargs)
         self.options = options
-        anyone = [("none", _("Nobody")), ("me", _("Me"))]
-        choices = {
-            "status": [(s.slug, s.label) for s in options.statuses],
-            "priority": [(p.slug, p.label) for p in options.priorities],
-            "type": [(t.slug, t.label) for t in options.types],
-            "product": [(str(p.pk), p.name) for p in options.products],
-            "theme": [(str(t.pk), t.name) for t in options.themes],
-            "assignee": anyone + [(str(a.pk), a.display_name) for a in options.agents],
-            "group": [("none", _("No group"))] + [(str(g.pk), g.name) for g in options.groups],
-        }
+        # Built and written once per language while the reference data is kept.
+        choices = options.reference.kept(
+            ("desk:filter-choices", get_language()), lambda: self._choices(options)
+        )
         for name, values in choices.items():
             self.fields[name].choices = values  # type: ignore[attr-defined]
         # Any id is accepted here; unknown ones simply match no ticket.
@@ -190,8 +202,35 @@ class QueueFilterForm(QuickSelects, forms.Form):
                 )
         self.quicken_selects()
 
+    def _choices(self, options: Options) -> dict[str, KeptChoices]:
+        anyone = [("none", _("Nobody")), ("me", _("Me"))]
+        choices: dict[str, list[tuple[str, Any]]] = {
+            "status": [(s.slug, s.label) for s in options.statuses],
+            "priority": [(p.slug, p.label) for p in options.priorities],
+            "type": [(t.slug, t.label) for t in options.types],
+            "product": [(str(p.pk), p.name) for p in options.products],
+            "theme": [(str(t.pk), t.name) for t in options.themes],
+            "assignee": anyone + [(str(a.pk), a.display_name) for a in options.agents],
+            "group": [("none", _("No group"))] + [(str(g.pk), g.name) for g in options.groups],
+            # Fixed choices, for their HTML to be written once too.
+            **{name: list(self.fields[name].choices) for name in ("sort", "dir", "per_page")},  # type: ignore[attr-defined]
+        }
+        return {name: KeptChoices(values) for name, values in choices.items()}
+
     def custom_bound_fields(self) -> list[forms.BoundField]:
         return [self[f"cf_{c.key}"] for c in self.options.custom_fields]
+
+    def kept_html(self, part: str, render: Callable[[], SafeString]) -> SafeString:
+        """``render()`` (some of the fields' HTML), kept with the reference data
+        for this input and language: the fields write the same HTML for the same
+        values, and lists are reloaded and paged with the same filters."""
+        data = self.data
+        values = tuple(
+            (name, tuple(data.getlist(name) if hasattr(data, "getlist") else [data[name]]))
+            for name in sorted(self.fields)
+            if name in data
+        )
+        return keep_html(self.options.reference, (part, get_language(), values), render)
 
     def value(self, name: str, default: Any = None) -> Any:
         """A cleaned value, or ``default`` when missing or unreadable."""

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from comptoir.accounts.models import Organisation, SupportGroup, User
@@ -19,9 +22,9 @@ from comptoir.portal.forms import (
 )
 from comptoir.tickets.models import Priority, Product, Status, Theme, TicketType
 
-from .filters import Options
+from .filters import Options, keep_html
 from .reference import Reference, reference
-from .widgets import QuickSelects
+from .widgets import KeptChoices, QuickSelects
 
 
 class Mode:
@@ -35,12 +38,25 @@ def _optional(field: forms.ModelChoiceField, label: Any) -> forms.ModelChoiceFie
     return field
 
 
-def _offer(field: forms.Field, rows: Any, value: Any = None) -> None:
+def _offer(
+    field: forms.Field, rows: Any, value: Any = None, *, ref: Reference | None = None, key: str = ""
+) -> None:
     """Offer ``rows`` (already loaded) in a model choice field without a query
-    when the form is shown; its queryset still checks what is sent back."""
+    when the form is shown; its queryset still checks what is sent back.
+    With ``ref`` and a ``key`` naming the field, the rows being reference
+    data: the choices (and their HTML) are made once per language."""
     empty = getattr(field, "empty_label", None)
-    pairs = [(value(o) if value else o.pk, str(getattr(o, "label", o))) for o in rows]
-    field.choices = ([("", empty)] if empty is not None else []) + pairs  # type: ignore[attr-defined]
+
+    def choices() -> list[tuple[Any, Any]]:
+        pairs = [(value(o) if value else o.pk, str(getattr(o, "label", o))) for o in rows]
+        return ([("", empty)] if empty is not None else []) + pairs
+
+    if ref is not None and key:
+        field.choices = ref.kept(  # type: ignore[attr-defined]
+            (f"desk:offer:{key}", str(empty), get_language()), lambda: KeptChoices(choices())
+        )
+    else:
+        field.choices = choices()  # type: ignore[attr-defined]
 
 
 class ReplyForm(QuickSelects, RichTextMixin):
@@ -86,10 +102,10 @@ class ReplyForm(QuickSelects, RichTextMixin):
             field = _optional(fields[name], unchanged)  # type: ignore[arg-type]
             field.queryset = queryset
         ref = ref or reference()
-        _offer(fields["then_status"], ref.active_statuses)
-        _offer(fields["set_type"], ref.active_types)
-        _offer(fields["set_priority"], ref.active_priorities)
-        _offer(fields["set_group"], ref.groups)
+        _offer(fields["then_status"], ref.active_statuses, ref=ref, key="statuses")
+        _offer(fields["set_type"], ref.active_types, ref=ref, key="types")
+        _offer(fields["set_priority"], ref.active_priorities, ref=ref, key="priorities")
+        _offer(fields["set_group"], ref.groups, ref=ref, key="groups")
 
     def changes(self) -> dict[str, Any]:
         """Ticket fields to change with the message."""
@@ -162,10 +178,10 @@ class RequalifyForm(QuickSelects, forms.Form):
         self.has_organisations = bool(organisations)
         ref = ref or reference()
         _offer(self.fields["organisation"], organisations)
-        _offer(self.fields["type"], ref.active_types)
-        _offer(self.fields["priority"], ref.active_priorities)
-        _offer(self.fields["products"], ref.active_products)
-        _offer(self.fields["themes"], ref.active_themes)
+        _offer(self.fields["type"], ref.active_types, ref=ref, key="types")
+        _offer(self.fields["priority"], ref.active_priorities, ref=ref, key="priorities")
+        _offer(self.fields["products"], ref.active_products, ref=ref, key="products")
+        _offer(self.fields["themes"], ref.active_themes, ref=ref, key="themes")
         self.custom_fields = ref.active_custom_fields
         for custom in self.custom_fields:
             self.fields[f"cf_{custom.key}"] = _custom_form_field(custom)
@@ -215,10 +231,15 @@ class AssignForm(QuickSelects, forms.Form):
         self, *args: Any, agents: list[User], ref: Reference | None = None, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        _offer(self.fields["group"], (ref or reference()).groups)
+        ref = ref or reference()
+        _offer(self.fields["group"], ref.groups, ref=ref, key="groups")
         field = self.fields["assignee"]
         field.queryset = User.objects.filter(pk__in=[a.pk for a in agents])  # type: ignore[attr-defined]
-        field.choices = [("", _("Nobody"))] + [(a.pk, a.display_name) for a in agents]  # type: ignore[attr-defined]
+        if agents is ref.agents:
+            # The agents of the reference data: offered with the label "Nobody".
+            _offer(field, agents, ref=ref, key="agents")
+        else:
+            field.choices = [("", _("Nobody"))] + [(a.pk, a.display_name) for a in agents]  # type: ignore[attr-defined]
 
 
 class StatusForm(QuickSelects, forms.Form):
@@ -229,8 +250,14 @@ class StatusForm(QuickSelects, forms.Form):
     def __init__(self, *args: Any, ref: Reference | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["status"].label_from_instance = lambda s: s.label  # type: ignore[attr-defined]
-        statuses = (ref or reference()).active_statuses
-        _offer(self.fields["status"], statuses, value=lambda s: s.slug)
+        ref = ref or reference()
+        _offer(
+            self.fields["status"],
+            ref.active_statuses,
+            value=lambda s: s.slug,
+            ref=ref,
+            key="status-slugs",
+        )
 
 
 class TicketNumberForm(forms.Form):
@@ -309,24 +336,44 @@ class BulkForm(QuickSelects, forms.Form):
 
     def __init__(self, *args: Any, options: Options, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        unchanged = ("", _("— unchanged —"))
-        self.fields["assignee"].choices = [  # type: ignore[attr-defined]
+        self.fields["status"].label_from_instance = lambda s: s.label  # type: ignore[attr-defined]
+        # Offered from the options already loaded (no query per field), built
+        # and written once per language while they are kept; the querysets
+        # still check what comes back.
+        choices = options.reference.kept(
+            ("desk:bulk-choices", get_language()), lambda: _bulk_choices(options)
+        )
+        for name, values in choices.items():
+            self.fields[name].choices = values  # type: ignore[attr-defined]
+        self.options = options
+
+    def kept_html(self, part: str, render: Callable[[], SafeString]) -> SafeString:
+        """``render()``, kept with the reference data while the form is empty
+        (as the queue page shows it)."""
+        if self.is_bound:
+            return render()
+        return keep_html(self.options.reference, ("bulk", part, get_language()), render)
+
+
+def _bulk_choices(options: Options) -> dict[str, KeptChoices]:
+    unchanged = ("", _("— unchanged —"))
+    choices: dict[str, list[tuple[str, Any]]] = {
+        "assignee": [
             unchanged,
             ("none", _("Nobody")),
             ("me", _("Me")),
             *((str(a.pk), a.display_name) for a in options.agents),
-        ]
-        self.fields["group"].choices = [  # type: ignore[attr-defined]
+        ],
+        "group": [
             unchanged,
             ("none", _("No group")),
             *((str(g.pk), g.name) for g in options.groups),
-        ]
-        self.fields["status"].label_from_instance = lambda s: s.label  # type: ignore[attr-defined]
-        # Offered from the options already loaded (no query per field); the
-        # querysets still check what comes back.
-        for name, loaded in (
-            ("status", options.statuses),
-            ("priority", options.priorities),
-            ("type", options.types),
-        ):
-            self.fields[name].choices = [unchanged, *((o.slug, o.label) for o in loaded)]  # type: ignore[attr-defined]
+        ],
+    }
+    for name, loaded in (
+        ("status", options.statuses),
+        ("priority", options.priorities),
+        ("type", options.types),
+    ):
+        choices[name] = [unchanged, *((o.slug, o.label) for o in loaded)]
+    return {name: KeptChoices(values) for name, values in choices.items()}

@@ -7,14 +7,26 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import (
+    Case,
+    CharField,
+    DateTimeField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
 from comptoir.accounts.models import Membership, Organisation, Role, User
 from comptoir.sla.models import ClockState
-from comptoir.tickets.models import DONE_CATEGORIES, Ticket
+from comptoir.tickets.models import DONE_CATEGORIES, Ticket, TicketEvent
 from comptoir.tickets.queries import visible_tickets
 
 from .models import DeskAgentProfile, Macro, SavedView, TicketFollower, TicketLink, TicketPresence
@@ -308,9 +320,18 @@ def workspace_ticket(user: User, number: int) -> Ticket:
     (planning a ten-table join cost PostgreSQL more than running it)."""
     if not 0 < number < 2**31:
         raise Http404
+    from comptoir.tickets.services import MERGED_INTO
+
+    # Whether it was merged into another ticket (``merged_into``), read with it.
+    merged = (
+        TicketEvent.objects.filter(ticket=OuterRef("pk"), field=MERGED_INTO)
+        .order_by("-pk")
+        .values("new_value")[:1]
+    )
     ticket = (
         visible_tickets(user)
         .select_related("requester", "organisation", "assignee", "follows")
+        .annotate(merged_into_value=Subquery(merged))
         .filter(number=number)
         .first()
     )
@@ -318,6 +339,18 @@ def workspace_ticket(user: User, number: int) -> Ticket:
         raise Http404
     with_reference([ticket], reference())
     return ticket
+
+
+def merged_into(ticket: Ticket) -> int | None:
+    """The number of the ticket ``ticket`` was merged into, if it was (as
+    ``tickets.services.merged_into_number``; no query for a ticket read by
+    ``workspace_ticket``)."""
+    if not hasattr(ticket, "merged_into_value"):
+        from comptoir.tickets.services import merged_into_number
+
+        return merged_into_number(ticket)
+    value = ticket.merged_into_value
+    return int(value) if value and value.isdigit() else None
 
 
 def agent_profile(user: User) -> DeskAgentProfile:
@@ -328,13 +361,43 @@ def saved_views(user: User) -> list[SavedView]:
     return list(SavedView.objects.filter(owner=user))
 
 
-def usable_macros(user: User) -> list[Macro]:
-    """Shared macros and the agent's own, active ones only."""
-    return list(
-        Macro.objects.filter(Q(owner__isnull=True) | Q(owner=user), active=True).select_related(
-            "set_status", "set_type", "set_priority", "set_group"
-        )[:MAX_MACROS]
+def saved_views_and_profile(user: User) -> tuple[list[SavedView], DeskAgentProfile]:
+    """``saved_views`` and ``agent_profile`` (its ``away`` flag), in one query:
+    every desk page shows both."""
+    columns = ("kind", "pk", "name", "query", "away")
+    # Each part unordered (a compound statement orders the whole only).
+    views = (
+        SavedView.objects.filter(owner=user)
+        .annotate(kind=Value(0), away=Value(False))
+        .order_by()
+        .values_list(*columns)
     )
+    profile = (
+        DeskAgentProfile.objects.filter(user=user)
+        .annotate(kind=Value(1), name=Value(""), query=Value(""))
+        .order_by()
+        .values_list(*columns)
+    )
+    found: list[SavedView] = []
+    mine = DeskAgentProfile(user=user)
+    # The views in their own order (``SavedView.Meta.ordering``), then the profile.
+    for kind, pk, name, query, away in views.union(profile, all=True).order_by(
+        "kind", "name", "pk"
+    ):
+        if kind == 0:
+            found.append(SavedView(pk=pk, owner=user, name=name, query=query))
+        else:
+            mine = DeskAgentProfile(pk=pk, user=user, away=away)
+    return found, mine
+
+
+def usable_macros(user: User, *, related: bool = True) -> list[Macro]:
+    """Shared macros and the agent's own, active ones only; with the rows
+    they set (``related``), else their ids only (the ticket page)."""
+    macros = Macro.objects.filter(Q(owner__isnull=True) | Q(owner=user), active=True)
+    if related:
+        macros = macros.select_related("set_status", "set_type", "set_priority", "set_group")
+    return list(macros[:MAX_MACROS])
 
 
 def editable_macros(user: User) -> QuerySet[Macro]:
@@ -358,36 +421,55 @@ def agents() -> list[User]:
 
 def requester_tickets(user: User, ticket: Ticket) -> list[Ticket]:
     """The requester's other tickets the agent may see, latest first."""
-    return list(
-        visible_tickets(user)
-        .filter(requester_id=ticket.requester_id)
-        .exclude(pk=ticket.pk)
-        .select_related("status")
-        .order_by("-updated_at")[:OTHER_TICKETS]
+    # Their status from the reference data: no join.
+    return with_reference(
+        list(
+            visible_tickets(user)
+            .filter(requester_id=ticket.requester_id)
+            .exclude(pk=ticket.pk)
+            .order_by("-updated_at")[:OTHER_TICKETS]
+        ),
+        reference(),
     )
 
 
 def ticket_tags(ticket: Ticket) -> tuple[list[int], list[int]]:
-    """The ids of the ticket's products and of its themes (two small queries)."""
-    return (
-        list(
-            Ticket.products.through.objects.filter(ticket=ticket).values_list(
-                "product_id", flat=True
-            )
-        ),
-        list(
-            Ticket.themes.through.objects.filter(ticket=ticket).values_list("theme_id", flat=True)
-        ),
+    """The ids of the ticket's products and of its themes (one query)."""
+    pairs = (
+        Ticket.products.through.objects.filter(ticket=ticket)
+        .annotate(kind=Value(0))
+        .values_list("kind", "product_id")  # type: ignore[misc]
+        .union(
+            Ticket.themes.through.objects.filter(ticket=ticket)
+            .annotate(kind=Value(1))
+            .values_list("kind", "theme_id"),  # type: ignore[misc]
+            all=True,
+        )
     )
+    found: tuple[list[int], list[int]] = ([], [])
+    for kind, tag_id in pairs:
+        found[kind].append(tag_id)
+    return found
 
 
 def ticket_organisations(ticket: Ticket) -> list[Organisation]:
     """The requester's organisations (``requester_member``) and the ticket's
     own, which the requester may have left since, by name: one query."""
     member = Membership.objects.filter(user_id=ticket.requester_id, organisation=OuterRef("pk"))
+    # The ids as one set (not "member OR the ticket's": that reads every
+    # organisation), so that the primary key finds the few rows.
+    ids = (
+        Membership.objects.filter(user_id=ticket.requester_id)
+        .order_by()
+        .values("organisation_id")
+        .union(
+            Organisation.objects.filter(pk=ticket.organisation_id or 0).order_by().values("pk"),
+            all=True,
+        )
+    )
     return list(
         Organisation.objects.annotate(requester_member=Exists(member))
-        .filter(Q(requester_member=True) | Q(pk=ticket.organisation_id or 0))
+        .filter(pk__in=ids)
         .order_by("name")
     )
 
@@ -403,19 +485,69 @@ def followers(ticket: Ticket) -> list[User]:
 
 def linked_tickets(user: User, ticket: Ticket) -> list[Ticket]:
     """Tickets linked to ``ticket`` (either way round) that ``user`` may see."""
-    links = TicketLink.objects.filter(Q(first=ticket) | Q(second=ticket)).values_list(
-        "first_id", "second_id"
+    # One query: the other end of each link is read inside it (one ``IN``, so
+    # that the few links drive the plan through the tickets' primary key).
+    others = (
+        TicketLink.objects.filter(Q(first=ticket) | Q(second=ticket))
+        .annotate(other=Case(When(first=ticket, then=F("second_id")), default=F("first_id")))
+        .values("other")
     )
-    ids = {a if b == ticket.pk else b for a, b in links}
-    return list(
-        visible_tickets(user).filter(pk__in=ids).select_related("status").order_by("number")
-    )
+    linked = visible_tickets(user).filter(pk__in=others).order_by("number")
+    return with_reference(list(linked), reference())
 
 
 @dataclass(frozen=True)
 class Presence:
     name: str
     typing: bool
+
+
+def followers_and_present(
+    ticket: Ticket, user: User, now: datetime | None = None
+) -> tuple[list[User], list[Presence]]:
+    """``followers`` and ``others_present``, in one query."""
+    now = now or timezone.now()
+    columns = ("kind", "by_time", "by_name", "user_id", "first", "last", "email", "typing")
+    follows = (
+        TicketFollower.objects.filter(ticket=ticket)
+        .annotate(
+            kind=Value(0),
+            by_time=F("created_at"),
+            by_name=Value(None, output_field=CharField()),
+            first=F("user__first_name"),
+            last=F("user__last_name"),
+            email=F("user__email"),
+            typing=Value(None, output_field=DateTimeField()),
+        )
+        .order_by()
+        .values_list(*columns)
+    )
+    present = (
+        TicketPresence.objects.filter(ticket=ticket, seen_at__gte=now - PRESENCE_WINDOW)
+        .exclude(user=user)
+        .annotate(
+            kind=Value(1),
+            by_time=Value(None, output_field=DateTimeField()),
+            by_name=F("user__first_name"),
+            first=F("user__first_name"),
+            last=F("user__last_name"),
+            email=F("user__email"),
+            typing=F("typing_at"),
+        )
+        .order_by()
+        .values_list(*columns)
+    )
+    users: list[User] = []
+    others: list[Presence] = []
+    rows = follows.union(present, all=True).order_by("kind", "by_time", "by_name")
+    for kind, _time, _name, user_id, first, last, email, typing_at in rows:
+        person = User(pk=user_id, first_name=first, last_name=last, email=email)
+        if kind == 0:
+            users.append(person)
+        else:
+            typing = typing_at is not None and typing_at >= now - TYPING_WINDOW
+            others.append(Presence(person.display_name, typing))
+    return users, others
 
 
 def others_present(ticket: Ticket, user: User, now: datetime | None = None) -> list[Presence]:

@@ -10,7 +10,8 @@ page usually reads them with no query at all.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from comptoir.accounts.models import Role, SupportGroup, User
@@ -43,6 +44,19 @@ class Reference:
     # Active agents, supervisors and administrators, by name (offered in
     # lists; changes to who is an agent show within the keeping delay).
     agents: list[User]
+    # What pages derive from these rows (choices, their HTML), kept as long as
+    # the rows themselves: see ``kept``.
+    derived: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def kept[T](self, key: Any, make: Callable[[], T]) -> T:
+        """``make()``, made once for this reference data: forgotten with it
+        (after the keeping delay, or at once when one of its rows changes).
+        Put in ``key`` whatever else the value depends on (the language)."""
+        try:
+            return self.derived[key]  # type: ignore[no-any-return]
+        except KeyError:
+            value = self.derived[key] = make()
+            return value
 
     @property
     def active_statuses(self) -> list[Status]:

@@ -8,9 +8,11 @@ a page's rendering. These widgets write the same HTML directly.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django import forms
+from django.utils.choices import BaseChoiceIterator
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -35,12 +37,44 @@ def _attrs(attrs: dict[str, Any]) -> SafeString:
     )
 
 
+def _option(value: Any, label: Any, selected: bool) -> str:
+    return (
+        f'\n  <option value="{escape(value)}"{_SELECTED if selected else _NONE}>'
+        f"{conditional_escape(label)}</option>\n"
+    )
+
+
+class KeptChoices(BaseChoiceIterator):
+    """Flat choices kept between requests (built once per reference data and
+    language, ``Reference.kept``), with the HTML of each ``<option>`` written
+    once: a select offering them renders by joining those pieces.
+
+    Labels are turned into text when the choices are built: build them in the
+    language they are shown in."""
+
+    def __init__(self, pairs: Iterable[tuple[Any, Any]]) -> None:
+        self.pairs = tuple(("" if v is None else v, str(label)) for v, label in pairs)
+        # (value as compared with the selected ones, HTML, HTML when selected)
+        self.options = tuple(
+            (str(v), _option(v, label, False), _option(v, label, True)) for v, label in self.pairs
+        )
+
+    def __iter__(self) -> Iterator[tuple[Any, str]]:
+        return iter(self.pairs)
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+
 class _QuickRender:
     """``render`` for a select: the HTML of Django's ``select.html``."""
 
     def render(
         self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
     ) -> SafeString:
+        choices = self.choices  # type: ignore[attr-defined]
+        if isinstance(choices, KeptChoices):
+            return self._render_kept(choices, name, value, attrs)
         widget = self.get_context(name, value, attrs)["widget"]  # type: ignore[attr-defined]
         parts: list[str] = [
             format_html('<select name="{}"{}>', widget["name"], _attrs(widget["attrs"]))
@@ -57,6 +91,31 @@ class _QuickRender:
                 parts.append("\n  </optgroup>")
         parts.append("\n</select>")
         # Every part is escaped by format_html.
+        return mark_safe("".join(parts))
+
+    def _render_kept(
+        self, choices: KeptChoices, name: str, value: Any, attrs: dict[str, Any] | None
+    ) -> SafeString:
+        """What ``render`` writes, from the options' HTML written beforehand."""
+        final = self.build_attrs(self.attrs, attrs)  # type: ignore[attr-defined]
+        multiple = self.allow_multiple_selected  # type: ignore[attr-defined]
+        if multiple:
+            final["multiple"] = True
+        wanted = self.format_value(value)  # type: ignore[attr-defined]
+        parts: list[str] = [format_html('<select name="{}"{}>', name, _attrs(final))]
+        if wanted:
+            # As ``optgroups``: a single select marks its first match only.
+            found = False
+            for option_value, plain, selected in choices.options:
+                if (multiple or not found) and option_value in wanted:
+                    parts.append(selected)
+                    found = True
+                else:
+                    parts.append(plain)
+        else:
+            parts.extend(plain for _value, plain, _selected in choices.options)
+        parts.append("\n</select>")
+        # Values and labels were escaped when the options were written.
         return mark_safe("".join(parts))
 
 
@@ -181,6 +240,15 @@ class QuickTextarea(_QuickTextarea, forms.Textarea):
     pass
 
 
+class QuickCheckboxInput(_QuickInput, forms.CheckboxInput):
+    pass
+
+
+# ``BoundField.widget_type`` is read from the class name, and templates lay a
+# check box out by it ("checkbox"): keep it.
+QuickCheckboxInput.__name__ = "CheckboxInput"
+
+
 _QUICK: dict[type, type] = {
     forms.Select: QuickSelect,
     forms.SelectMultiple: QuickSelectMultiple,
@@ -192,7 +260,17 @@ _QUICK: dict[type, type] = {
     forms.Textarea: QuickTextarea,
     forms.RadioSelect: QuickRadioSelect,
     forms.CheckboxSelectMultiple: QuickCheckboxSelectMultiple,
+    forms.CheckboxInput: QuickCheckboxInput,
 }
+
+
+def quicken(form: forms.BaseForm) -> None:
+    """Make the select boxes, inputs and text areas of ``form`` render in
+    Python (same HTML), for a form that does not use ``QuickSelects``."""
+    for field in form.fields.values():
+        quick = _QUICK.get(type(field.widget))
+        if quick is not None:
+            field.widget.__class__ = quick
 
 
 class QuickSelects:
@@ -207,7 +285,4 @@ class QuickSelects:
 
     def quicken_selects(self) -> None:
         """Call again after adding fields."""
-        for field in self.fields.values():
-            quick = _QUICK.get(type(field.widget))
-            if quick is not None:
-                field.widget.__class__ = quick
+        quicken(self)  # type: ignore[arg-type]

@@ -3,8 +3,11 @@
 A constant number of queries whatever the length of the conversation: the
 messages come with their authors and files, the ticket with its products,
 themes and SLA clocks, and the reference data (statuses, types, groups...)
-from ``reference``. The related articles depend only on the ticket's subject,
-first message and tags: they are kept in the cache under those.
+from ``reference``. The rendered conversation is kept in the cache under the
+ticket's version (``conversation``); the related articles depend only on the
+ticket's subject, first message and tags: they are kept in the cache under
+those. Side panels read two things at once where they can (followers and
+presence, products and themes).
 """
 
 from __future__ import annotations
@@ -13,9 +16,12 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Prefetch, prefetch_related_objects
-from django.utils import translation
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from comptoir.kb.related import related_for_ticket_form
@@ -77,22 +83,80 @@ def _macro_payloads(macros: list[Macro], ticket: Ticket, user: Any) -> list[dict
 
 
 @dataclass(frozen=True)
+class Conversation:
+    """The messages as the desk shows them, rendered, and the ids the page needs."""
+
+    html: SafeString
+    first_message: int  # 0 without messages
+    last_message: int
+
+
+def _conversation_ttl() -> float:
+    ttl = getattr(settings, "COMPTOIR_CONVERSATION_CACHE_SECONDS", None)
+    if ttl is None:
+        # On wherever the configuration cache is (off in the test settings).
+        ttl = 600 if float(getattr(settings, "COMPTOIR_CONFIG_CACHE_SECONDS", 5)) > 0 else 0
+    return float(ttl)
+
+
+def conversation(user: Any, ticket: Ticket) -> Conversation:
+    """Every message of the ticket (agents read notes too), rendered.
+
+    Messages never change once written, and every new message (or merge) moves
+    ``ticket.updated_at``: the rendering is kept in the cache under the
+    ticket's version and what shapes it for this viewer (language, time zone,
+    date format), so a page seen again costs neither queries nor rendering."""
+
+    def render() -> tuple[str, int, int]:
+        messages = list(
+            ticket_queries.visible_messages(user, ticket).prefetch_related("attachments")
+        )
+        html = render_to_string("desk/_conversation.html", {"conversation": messages, "user": user})
+        if not messages:
+            return html, 0, 0
+        return html, messages[0].pk, messages[-1].pk
+
+    ttl = _conversation_ttl()
+    if ttl <= 0:
+        html, first, last = render()
+    else:
+        shape = "|".join(
+            str(part)
+            for part in (
+                ticket.updated_at.isoformat(),
+                int(bool(user.is_agent)),
+                translation.get_language(),
+                timezone.get_current_timezone_name(),
+                user.date_format,
+            )
+        )
+        key = f"desk:conversation:{ticket.pk}:{hashlib.sha1(shape.encode()).hexdigest()}"
+        found = cache.get(key)
+        if found is None:
+            found = render()
+            cache.set(key, found, ttl)
+        html, first, last = found
+    return Conversation(mark_safe(html), first, last)
+
+
+@dataclass(frozen=True)
 class RelatedArticle:
     slug: str
     title: str
 
 
 def _related_articles(
-    user: Any, ticket: Ticket, first: Message | None, tags: tuple[list[int], list[int]]
+    user: Any, ticket: Ticket, first: int, tags: tuple[list[int], list[int]]
 ) -> list[RelatedArticle]:
     """Articles like the ticket, from the cache when its subject, first
-    message, tags and the reader's language are the same as last time."""
+    message (``first``: its id, 0 without one), tags and the reader's language
+    are the same as last time."""
     products = [str(pk) for pk in sorted(tags[0])]
     themes = [str(pk) for pk in sorted(tags[1])]
     inputs = "\x1f".join(
         [
             ticket.subject,
-            str(first.pk if first else 0),
+            str(first),
             ",".join(products),
             ",".join(themes),
             str(ticket.type_id),
@@ -102,10 +166,15 @@ def _related_articles(
     key = f"desk:related:{ticket.pk}:{hashlib.sha1(inputs.encode()).hexdigest()}"
     found = cache.get(key)
     if found is None:
+        description = (
+            Message.objects.filter(pk=first).values_list("body_text", flat=True).first() or ""
+            if first
+            else ""
+        )
         related = related_for_ticket_form(
             user=user,
             subject=ticket.subject,
-            description=first.body_text if first else "",
+            description=description,
             product_ids=products,
             theme_ids=themes,
             type_id=str(ticket.type_id),
@@ -148,17 +217,15 @@ def workspace_context(
         [ticket], Prefetch("sla", queryset=TicketSla.objects.select_related("policy__calendar"))
     )
     tags = queries.ticket_tags(ticket)
-    conversation = list(
-        ticket_queries.visible_messages(user, ticket).prefetch_related("attachments")
-    )
-    last_message = conversation[-1].pk if conversation else 0
+    messages = conversation(user, ticket)
+    last_message = messages.last_message
     agents = ref.agents
-    macros = queries.usable_macros(user)
-    followers = queries.followers(ticket)
+    macros = queries.usable_macros(user, related=False)
+    followers, present = queries.followers_and_present(ticket, user)
     organisations = queries.ticket_organisations(ticket)
     return {
         "ticket": ticket,
-        "conversation": conversation,
+        "conversation_html": messages.html,
         "last_message": last_message,
         "history": ticket_history(ticket, ref),
         "reply_form": reply_form
@@ -183,8 +250,6 @@ def workspace_context(
         "followers": followers,
         "following": any(f.pk == user.pk for f in followers),
         "links": queries.linked_tickets(user, ticket),
-        "articles": _related_articles(
-            user, ticket, conversation[0] if conversation else None, tags
-        ),
-        "present": queries.others_present(ticket, user),
+        "articles": _related_articles(user, ticket, messages.first_message, tags),
+        "present": present,
     }

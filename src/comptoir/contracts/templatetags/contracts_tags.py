@@ -26,9 +26,14 @@ def contract_panel(context: template.Context, ticket: Any) -> dict[str, Any]:
     """Balance of the ticket's organisation, the time-entry form (as typed, with
     its errors, when the page comes back from a failed entry) and the ticket's
     entries. A constant number of queries."""
+    from comptoir.desk.widgets import quicken
+
     contract = active_contract(ticket.organisation_id)
     balance = contract_balance(contract) if contract is not None else None
     entries, count, total = ticket_entries(ticket)
+    time_form = context.get("time_form") or TimeEntryForm()
+    # Its fields written in Python, as the rest of the desk's ticket page.
+    quicken(time_form)
     return {
         "ticket": ticket,
         "user": context.get("user"),
@@ -37,7 +42,7 @@ def contract_panel(context: template.Context, ticket: Any) -> dict[str, Any]:
         "balance": balance,
         "no_hours_left": balance is not None and balance <= 0,
         "low": contract is not None and 0 < (balance or 0) < contract.low_threshold,
-        "time_form": context.get("time_form") or TimeEntryForm(),
+        "time_form": time_form,
         "entries": entries,
         "entry_count": count,
         "entry_total": total,

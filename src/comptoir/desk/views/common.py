@@ -39,14 +39,16 @@ def agent_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
 
 
 def desk_context(request: AgentRequest, *, current: str = "") -> dict[str, Any]:
-    """The side navigation: queues with their counts (one query), saved views, away."""
+    """The side navigation: queues with their counts (kept a while), saved views
+    and away (one query)."""
     user = request.user
     counts = queue_counts(user)
+    views, profile = queries.saved_views_and_profile(user)
     return {
         "queues": [(q.key, q.label, counts[q.key]) for q in QUEUES],
         "current_queue": current,
-        "saved_views": queries.saved_views(user),
-        "profile": queries.agent_profile(user),
+        "saved_views": views,
+        "profile": profile,
     }
 
 

@@ -45,7 +45,7 @@ def _render(
 @require_GET
 def ticket_detail(request: AgentRequest, number: int) -> HttpResponse:
     ticket = queries.workspace_ticket(request.user, number)
-    merged = ticket_services.merged_into_number(ticket)
+    merged = queries.merged_into(ticket)
     if merged is not None:
         # The old number of a merged duplicate leads to the ticket it went into.
         messages.info(
