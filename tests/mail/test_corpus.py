@@ -193,3 +193,17 @@ def test_reply_folding_cases():
             failures.append(case["id"])
     assert checked > 25
     assert failures == []
+
+
+def test_parsing_with_headers_parsed_first_reads_the_same():
+    """A batch parses the headers when it stores a mail, then the whole mail
+    without decoding its headers again: both ways give the same reading."""
+    from dataclasses import asdict
+
+    from comptoir.mail.parsing import parse, parse_headers
+
+    files = sorted(p for p in CORPUS.rglob("*") if p.suffix in (".box", ".eml"))
+    assert files
+    for path in files:
+        raw = path.read_bytes()
+        assert asdict(parse(raw, parse_headers(raw))) == asdict(parse(raw)), path.name

@@ -45,7 +45,7 @@ def test_a_mail_to_support_opens_a_ticket_for_a_new_contact(support):
 def test_the_raw_mail_is_stored_before_parsing_and_kept_when_parsing_fails(support, monkeypatch):
     raw = make_mail(subject="Crash me")
 
-    def explode(inbound):
+    def explode(inbound, *args):
         raise RuntimeError("parser bug")
 
     monkeypatch.setattr("comptoir.mail.routing.route", explode)
@@ -199,11 +199,11 @@ def test_one_bad_mail_does_not_stop_the_next(support, monkeypatch):
     calls = []
     real = __import__("comptoir.mail.routing", fromlist=["route"]).route
 
-    def flaky(inbound):
+    def flaky(inbound, *args):
         calls.append(inbound.pk)
         if len(calls) == 1:
             raise ValueError("bad mail")
-        return real(inbound)
+        return real(inbound, *args)
 
     monkeypatch.setattr("comptoir.mail.routing.route", flaky)
     outcomes = [mail_ingest(raw=make_mail(subject=f"Mail {n}")).outcome for n in (1, 2)]

@@ -1,10 +1,15 @@
-"""Taking in one mail: stored raw first, deduplicated, then routed.
+"""Taking in mail: stored raw first, deduplicated, then routed.
 
-``mail_ingest`` is the one door for every way mail arrives (IMAP polling,
-``ingest_email``, LMTP). The raw bytes are written to storage and an
-``InboundMail`` row is committed before any parsing, so a crash or a bug
-while parsing loses nothing: the row stays ``pending`` or ``failed`` and
-``mail_reprocess`` takes it again.
+``mail_ingest`` (one mail) and ``mail_ingest_many`` (a batch, for
+``ingest_email`` on a folder) are the one door for every way mail arrives
+(IMAP polling, ``ingest_email``, LMTP). The raw bytes are written to storage
+and the ``InboundMail`` rows are committed before any parsing beyond the
+headers, so a crash or a bug while parsing loses nothing: a row stays
+``pending`` or ``failed`` and ``mail_reprocess`` takes it again (as does a
+second delivery of the same mail). A single mail is then routed in a
+transaction of its own; a batch routes a few mails per transaction, and if one
+of them fails the group is rolled back and each mail routed on its own. Either
+way a mail lands whole, or not at all and stays to be retried.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import hashlib
 import logging
 import re
 import traceback
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
@@ -20,10 +26,16 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from .lookups import Lookups
 from .models import InboundMail, Mailbox, Outcome
-from .parsing import decode_header_value, message_ids, parse_headers
+from .parsing import ParsedMail, decode_header_value, message_ids, parse_headers
 
 logger = logging.getLogger(__name__)
+
+# Mails routed in one transaction by a batch. A commit waits for the disk; the
+# locks routing takes (the ticket counter, the tickets answered) are held until
+# the commit, so a group stays short (tens of milliseconds).
+MAILS_PER_TRANSACTION = 10
 
 # Headers that differ between two deliveries of one mail (trace, per-mailbox).
 _IDENTITY_HEADERS = (b"from", b"to", b"cc", b"date", b"subject")
@@ -93,10 +105,11 @@ def _store_raw(raw: bytes, sha: str) -> str:
     return name
 
 
-def _envelope(raw: bytes, mailbox: Mailbox | None) -> dict[str, object]:
+def _envelope(raw: bytes, mailbox: Mailbox | None) -> tuple[dict[str, object], ParsedMail | None]:
     """Sender, subject and mailbox from the headers, written with the row (the
     admin lists show them, notifications answer the sender in-thread); routing
-    sets them again from the whole parse. Never stands in the way of storing."""
+    sets them again from the whole parse. Never stands in the way of storing.
+    Also returns the parsed headers, from which a batch reads what it looks up."""
     from .routing import mailbox_for
 
     try:
@@ -106,18 +119,28 @@ def _envelope(raw: bytes, mailbox: Mailbox | None) -> dict[str, object]:
             "from_name": head.from_name[:200],
             "subject": head.subject[:500],
             "mailbox": mailbox or mailbox_for(head),
-        }
+        }, head
     except Exception:  # the full parse will say what is wrong with this mail
-        return {"mailbox": mailbox}
+        return {"mailbox": mailbox}, None
 
 
-def _record(raw: bytes, *, mailbox: Mailbox | None, source: str) -> tuple[InboundMail, bool]:
-    """The committed row for this delivery, and whether it is the first of its key."""
+@dataclass
+class _Stored:
+    """A mail whose bytes are in storage, ready to be recorded."""
+
+    raw: bytes
+    key: str
+    fields: dict[str, object]
+    head: ParsedMail | None
+
+
+def _store(raw: bytes, *, mailbox: Mailbox | None, source: str) -> _Stored:
     sha = hashlib.sha256(raw).hexdigest()
     key, message_id = dedup_key(raw)
     name = _store_raw(raw, sha)
+    envelope, head = _envelope(raw, mailbox)
     fields = {
-        **_envelope(raw, mailbox),
+        **envelope,
         "source": source[:300],
         "received_at": timezone.now(),
         "raw": name,
@@ -126,19 +149,60 @@ def _record(raw: bytes, *, mailbox: Mailbox | None, source: str) -> tuple[Inboun
         "dedup_key": key,
         "message_id": message_id,
     }
+    return _Stored(raw=raw, key=key, fields=fields, head=head)
+
+
+def _duplicate_row(stored: _Stored, primary: InboundMail) -> InboundMail:
+    return InboundMail(
+        **stored.fields,
+        duplicate_of=primary,
+        outcome=Outcome.DUPLICATE,
+        reason=f"Same message as incoming mail {primary.pk}.",
+        processed_at=timezone.now(),
+    )
+
+
+def _record(stored: _Stored) -> tuple[InboundMail, bool]:
+    """The committed row for this delivery, and whether it is the first of its key."""
     try:
         with transaction.atomic():
-            return InboundMail.objects.create(**fields), True
+            return InboundMail.objects.create(**stored.fields), True
     except IntegrityError:
-        primary = InboundMail.objects.get(dedup_key=key, duplicate_of__isnull=True)
-        duplicate = InboundMail.objects.create(
-            **fields,
-            duplicate_of=primary,
-            outcome=Outcome.DUPLICATE,
-            reason=f"Same message as incoming mail {primary.pk}.",
-            processed_at=timezone.now(),
-        )
+        primary = InboundMail.objects.get(dedup_key=stored.key, duplicate_of__isnull=True)
+        duplicate = _duplicate_row(stored, primary)
+        duplicate.save(force_insert=True)
         return duplicate, False
+
+
+def _record_many(batch: Sequence[_Stored]) -> list[tuple[InboundMail, bool]]:
+    """The committed rows of a batch (keys distinct within it), in its order,
+    written with one statement; duplicates of mail already taken are looked up
+    only when the unique index says there are some."""
+    rows = [InboundMail(**stored.fields) for stored in batch]
+    try:
+        with transaction.atomic():
+            InboundMail.objects.bulk_create(rows)
+        return [(row, True) for row in rows]
+    except IntegrityError:
+        pass
+    primaries = {
+        primary.dedup_key: primary
+        for primary in InboundMail.objects.filter(
+            dedup_key__in=[stored.key for stored in batch], duplicate_of__isnull=True
+        )
+    }
+    rows = [
+        _duplicate_row(stored, primaries[stored.key])
+        if stored.key in primaries
+        else InboundMail(**stored.fields)
+        for stored in batch
+    ]
+    try:
+        with transaction.atomic():
+            InboundMail.objects.bulk_create(rows)
+        return [(row, row.duplicate_of_id is None) for row in rows]
+    except IntegrityError:  # another process took one of these meanwhile
+        return [_record(stored) for stored in batch]
 
 
 def _result(inbound: InboundMail) -> IngestResult:
@@ -158,10 +222,111 @@ def _result(inbound: InboundMail) -> IngestResult:
 
 def mail_ingest(*, raw: bytes, mailbox: Mailbox | None = None, source: str = "") -> IngestResult:
     """Store ``raw`` and turn it into a ticket or a ticket message (or a reasoned
-    refusal). Idempotent: the same mail again is recorded as a duplicate."""
-    inbound, first = _record(raw, mailbox=mailbox, source=source)
-    if first:
-        return mail_reprocess(inbound=inbound)
+    refusal). Idempotent: the same mail again is recorded as a duplicate.
+    Raises when the mail could not be stored."""
+    result = mail_ingest_many([(raw, source)], mailbox=mailbox)[0]
+    if isinstance(result, Exception):
+        raise result
+    return result
+
+
+def mail_ingest_many(
+    mails: Iterable[tuple[bytes, str]], *, mailbox: Mailbox | None = None
+) -> list[IngestResult | Exception]:
+    """``mail_ingest`` for several mails ``(raw, source)``, in their order, with
+    the same guarantees for each: all are stored and their rows committed
+    first, then each is routed in its own transaction. One result per mail; an
+    exception in its place means that mail may not be stored (the sender must
+    retry). The lookups routing needs are made once for the batch."""
+    results: list[IngestResult | Exception | None] = []
+    batch: list[tuple[int, _Stored]] = []
+    for raw, source in mails:
+        try:
+            stored = _store(raw, mailbox=mailbox, source=source)
+        except Exception as error:  # not stored: the sender must retry
+            results.append(error)
+            continue
+        if any(other.key == stored.key for _index, other in batch):
+            # The second copy must find the first one already taken.
+            _ingest_batch(batch, results)
+            batch = []
+        batch.append((len(results), stored))
+        results.append(None)
+    _ingest_batch(batch, results)
+    return [result for result in results if result is not None]
+
+
+def _ingest_batch(
+    batch: list[tuple[int, _Stored]], results: list[IngestResult | Exception | None]
+) -> None:
+    if not batch:
+        return
+    try:
+        records = _record_many([stored for _index, stored in batch])
+    except Exception as error:  # not stored: the sender must retry
+        for index, _stored in batch:
+            results[index] = error
+        return
+    lookups = Lookups.for_batch(
+        [
+            (inbound, stored.head)
+            for (inbound, first), (_i, stored) in zip(records, batch, strict=True)
+            if first
+        ]
+    )
+    group: list[tuple[int, InboundMail, _Stored]] = []
+    for (index, stored), (inbound, first) in zip(batch, records, strict=True):
+        if first:
+            group.append((index, inbound, stored))
+            if len(group) >= MAILS_PER_TRANSACTION:
+                _route_group(group, results, lookups)
+                group = []
+            continue
+        _route_group(group, results, lookups)
+        group = []
+        try:
+            results[index] = _duplicate_result(inbound)
+        except Exception as error:  # stored, but its fate is unknown: let the sender retry
+            results[index] = error
+    _route_group(group, results, lookups)
+
+
+def _route_group(
+    group: list[tuple[int, InboundMail, _Stored]],
+    results: list[IngestResult | Exception | None],
+    lookups: Lookups,
+) -> None:
+    """Route mails just recorded, several in one transaction: one commit (one
+    wait for the disk) for the group. Each mail still lands whole or not at
+    all: if any of them fails, the whole group is rolled back and each of its
+    mails is routed again in a transaction of its own."""
+    from . import routing
+
+    if len(group) > 1:
+        try:
+            with transaction.atomic():
+                lookups.start_group()
+                for _index, inbound, stored in group:
+                    routing.route(inbound, stored.raw, lookups, stored.head)
+                    lookups.mail_routed(inbound)
+                routing.write_group(lookups)
+        except Exception:  # one bad mail, or one routed meanwhile elsewhere
+            logger.info("A group of incoming mails is routed again one by one", exc_info=True)
+            lookups.forget()
+        else:
+            for index, inbound, _stored in group:
+                results[index] = _result(inbound)
+            return
+    for index, inbound, stored in group:
+        try:
+            if len(group) > 1:
+                inbound.refresh_from_db()  # what the rolled back routing left in memory
+            results[index] = _route(inbound, stored=stored, lookups=lookups)
+        except Exception as error:  # stored, but its fate is unknown: let the sender retry
+            results[index] = error
+
+
+def _duplicate_result(inbound: InboundMail) -> IngestResult:
     primary = inbound.duplicate_of
     if primary is not None and primary.outcome in (Outcome.PENDING, Outcome.FAILED):
         # The first delivery never finished: this one does its work.
@@ -172,25 +337,52 @@ def mail_ingest(*, raw: bytes, mailbox: Mailbox | None = None, source: str = "")
     return _result(inbound)
 
 
+def _failed(inbound: InboundMail, error: Exception) -> None:
+    logger.exception("Incoming mail %s could not be processed", inbound.pk)
+    # Only over a pending or failed state: another process may have routed it since.
+    InboundMail.objects.filter(pk=inbound.pk, outcome__in=(Outcome.PENDING, Outcome.FAILED)).update(
+        outcome=Outcome.FAILED,
+        reason=f"{type(error).__name__}: {error}\n\n{traceback.format_exc(limit=5)}"[:4000],
+        processed_at=timezone.now(),
+    )
+
+
+def _route(inbound: InboundMail, *, stored: _Stored, lookups: Lookups) -> IngestResult:
+    """Route a row just recorded as pending, without locking it first: routing's
+    last statement writes the outcome only if the row is still pending."""
+    from . import routing
+
+    try:
+        with transaction.atomic():
+            routing.route(inbound, stored.raw, lookups, stored.head)
+    except routing.AlreadyRouted:
+        lookups.forget()
+    except Exception as error:  # one bad mail must never block the others
+        lookups.forget()
+        _failed(inbound, error)
+    else:
+        lookups.mail_routed(inbound)
+        return _result(inbound)
+    inbound.refresh_from_db()
+    return _result(inbound)
+
+
 def mail_reprocess(*, inbound: InboundMail) -> IngestResult:
     """Route a stored mail that is pending or failed; others are left alone."""
-    from .routing import route
+    from . import routing
 
     try:
         with transaction.atomic():
             locked = InboundMail.objects.select_for_update().get(pk=inbound.pk)
             if locked.outcome in (Outcome.PENDING, Outcome.FAILED):
-                route(locked)
+                routing.route(locked)
                 routed = True
             else:
                 routed = False
+    except routing.AlreadyRouted:
+        routed = False
     except Exception as error:  # one bad mail must never block the others
-        logger.exception("Incoming mail %s could not be processed", inbound.pk)
-        InboundMail.objects.filter(pk=inbound.pk).update(
-            outcome=Outcome.FAILED,
-            reason=f"{type(error).__name__}: {error}\n\n{traceback.format_exc(limit=5)}"[:4000],
-            processed_at=timezone.now(),
-        )
+        _failed(inbound, error)
         routed = False
     if routed:
         # Committed as routing left it: the caller's copy takes its state, no re-read.

@@ -10,6 +10,7 @@ one the bytes show (charset-normalizer).
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import email
 import email.header
 import email.policy
@@ -426,11 +427,31 @@ def _contains(part: MimeMessage, ctype: str) -> bool:
     )
 
 
-def parse(raw: bytes) -> ParsedMail:
-    """Everything the ingestion needs from one raw mail; never raises on bad mail."""
-    parsed = ParsedMail()
+def _copy_headers(headers: ParsedMail) -> ParsedMail:
+    return dataclasses.replace(
+        headers,
+        in_reply_to=list(headers.in_reply_to),
+        references=list(headers.references),
+        reply_to=list(headers.reply_to),
+        to=list(headers.to),
+        cc=list(headers.cc),
+        envelope_to=list(headers.envelope_to),
+        headers=dict(headers.headers),
+        parts=[],
+        defects=list(headers.defects),
+    )
+
+
+def parse(raw: bytes, headers: ParsedMail | None = None) -> ParsedMail:
+    """Everything the ingestion needs from one raw mail; never raises on bad mail.
+    ``headers``: ``parse_headers(raw)`` when the caller has it already (the
+    headers are then not decoded a second time)."""
     message = email.message_from_bytes(raw, policy=email.policy.compat32)
-    _read_headers(message, parsed)
+    if headers is None:
+        parsed = ParsedMail()
+        _read_headers(message, parsed)
+    else:
+        parsed = _copy_headers(headers)
     parsed.content_type = message.get_content_type()
     walker = _Walker(parsed)
     walker.walk(message)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from contextvars import ContextVar
-from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
@@ -25,8 +24,8 @@ from comptoir.tickets.models import Channel, Ticket, TicketType
 from comptoir.tickets.richtext import is_blank, text_to_html, to_text
 
 from .content import Content, build_content
+from .lookups import Lookups
 from .models import (
-    AddressState,
     InboundMail,
     Mailbox,
     MailSettings,
@@ -42,6 +41,10 @@ from .threads import find_thread, is_participant, strip_token
 current_inbound: ContextVar[int | None] = ContextVar("current_inbound", default=None)
 
 MAX_CC = 20
+
+
+class AlreadyRouted(Exception):
+    """Another process routed this mail first: this routing must roll back."""
 
 
 class Decision(Exception):
@@ -76,13 +79,44 @@ def mailboxes() -> list[Mailbox]:
     return services.config_cached("mail:mailboxes", _mailboxes)
 
 
-def route(inbound: InboundMail) -> None:
-    """Called with ``inbound`` locked, inside a transaction."""
-    raw = inbound.raw.open("rb").read()
-    inbound.raw.close()
+# What routing writes on the mail's row, once, at its end.
+_ROUTED_FIELDS = (
+    "mailbox",
+    "from_address",
+    "from_name",
+    "subject",
+    "outcome",
+    "reason",
+    "ticket",
+    "ticket_message",
+    "attachment_count",
+    "auto_submitted",
+    "full_html",
+    "full_text",
+    "processed_at",
+)
+
+
+def route(
+    inbound: InboundMail,
+    raw: bytes | None = None,
+    lookups: Lookups | None = None,
+    headers: ParsedMail | None = None,
+) -> None:
+    """Called inside a transaction, with ``inbound`` still pending or failed as
+    far as the caller knows. Its last statement writes the outcome only if the
+    row is still pending or failed: if another process routed the mail in the
+    meantime, it raises ``AlreadyRouted`` and the caller rolls back. ``raw`` is
+    the stored mail when the caller has it at hand (and ``headers`` its parsed
+    headers); ``lookups`` answers the questions about senders and tickets (per
+    batch when given)."""
+    if raw is None:
+        raw = inbound.raw.open("rb").read()
+        inbound.raw.close()
+    lookups = lookups or Lookups()
     limit = mail_settings().max_message_mb * 1024 * 1024
     too_large = len(raw) > limit
-    parsed = parse_headers(raw) if too_large else parse(raw)
+    parsed = parse_headers(raw) if too_large else parse(raw, headers)
     seen = (inbound.from_address, inbound.from_name, inbound.subject, inbound.mailbox_id)
     inbound.from_address = parsed.from_address[:254]
     inbound.from_name = parsed.from_name[:200]
@@ -97,12 +131,26 @@ def route(inbound: InboundMail) -> None:
         inbound.save(update_fields=["from_address", "from_name", "subject", "mailbox"])
     try:
         with _routing(inbound):
-            _decide(inbound, parsed, too_large=too_large)
+            _decide(inbound, parsed, too_large=too_large, lookups=lookups)
     except Decision as decision:
         inbound.outcome, inbound.reason = decision.outcome, decision.reason
         inbound.ticket = decision.ticket or inbound.ticket
     inbound.processed_at = timezone.now()
-    inbound.save()
+    if lookups.grouped:
+        lookups.routed(inbound)
+        return
+    attnames = (f.attname for f in InboundMail._meta.concrete_fields if f.name in _ROUTED_FIELDS)
+    # The claim and the write in one statement: no lock taken before routing.
+    still_open = InboundMail.objects.filter(
+        pk=inbound.pk, outcome__in=(Outcome.PENDING, Outcome.FAILED)
+    ).update(**{attname: getattr(inbound, attname) for attname in attnames})
+    if not still_open:
+        raise AlreadyRouted(inbound.pk)
+
+
+def write_group(lookups: Lookups) -> None:
+    """End of a group of mails routed in one transaction (see ``Lookups.start_group``)."""
+    lookups.write_group(_ROUTED_FIELDS)
 
 
 def mailbox_for(parsed: ParsedMail) -> Mailbox | None:
@@ -119,7 +167,7 @@ def _our_addresses() -> set[str]:
     return ours
 
 
-def _decide(inbound: InboundMail, parsed: ParsedMail, *, too_large: bool) -> None:
+def _decide(inbound: InboundMail, parsed: ParsedMail, *, too_large: bool, lookups: Lookups) -> None:
     if not parsed.from_address or "@" not in parsed.from_address:
         raise Decision(Outcome.IGNORED, "No sender address.")
     if strip_token(parsed.from_address) in _our_addresses() or parsed.header("x-comptoir-loop"):
@@ -129,23 +177,26 @@ def _decide(inbound: InboundMail, parsed: ParsedMail, *, too_large: bool) -> Non
         from .bounces import bounce_record
 
         ticket = bounce_record(bounce=bounce, inbound=inbound)
+        lookups.bounce_recorded()
         raise Decision(Outcome.IGNORED, f"Delivery failure: {bounce.reason}", ticket)
     auto = auto_reply_reason(parsed)
     if auto:
         inbound.auto_submitted = True
-        thread = find_thread(parsed)
+        thread = find_thread(parsed, lookups)
         raise Decision(
             Outcome.IGNORED, f"Automatic reply ({auto}).", thread.ticket if thread else None
         )
-    _check_rate(inbound)
-    AddressState.objects.filter(address=parsed.from_address, bouncing=True).update(bouncing=False)
-    sender = _sender(inbound, parsed)
+    _check_rate(inbound, lookups)
+    lookups.clear_bouncing(parsed.from_address)
+    sender = _sender(inbound, parsed, lookups)
     content = _content(parsed, sender, too_large=too_large, size=inbound.raw_size)
     inbound.full_html, inbound.full_text = content.full_html, content.full_text
     inbound.attachment_count = len(content.attachments)
-    thread = find_thread(parsed)
-    if thread is not None and is_participant(thread.ticket, sender, parsed.from_address):
-        _append(inbound, parsed, sender, content, thread.ticket, rule=thread.rule)
+    thread = find_thread(parsed, lookups)
+    if thread is not None and is_participant(
+        thread.ticket, sender, parsed.from_address, lookups.link
+    ):
+        _append(inbound, parsed, sender, content, thread.ticket, rule=thread.rule, lookups=lookups)
         return
     follows = thread.ticket if thread is not None and thread.rule != "subject" else None
     reason = "New conversation."
@@ -154,19 +205,12 @@ def _decide(inbound: InboundMail, parsed: ParsedMail, *, too_large: bool) -> Non
             f"Refers to ticket #{thread.ticket.number} by {thread.rule}, but the sender "
             "does not take part in it: new ticket."
         )
-    _create(inbound, parsed, sender, content, follows=follows, reason=reason)
+    _create(inbound, parsed, sender, content, follows=follows, reason=reason, lookups=lookups)
 
 
-def _check_rate(inbound: InboundMail) -> None:
+def _check_rate(inbound: InboundMail, lookups: Lookups) -> None:
     conf = mail_settings()
-    since = timezone.now() - timedelta(minutes=conf.rate_limit_minutes)
-    recent = (
-        InboundMail.objects.filter(
-            from_address=inbound.from_address, received_at__gte=since, duplicate_of__isnull=True
-        )
-        .exclude(pk=inbound.pk)
-        .count()
-    )
+    recent = lookups.recent_mails(inbound, minutes=conf.rate_limit_minutes)
     if recent >= conf.rate_limit_count:
         raise Decision(
             Outcome.IGNORED,
@@ -175,8 +219,8 @@ def _check_rate(inbound: InboundMail) -> None:
         )
 
 
-def _sender(inbound: InboundMail, parsed: ParsedMail) -> User:
-    user = User.objects.filter(email__iexact=parsed.from_address).first()
+def _sender(inbound: InboundMail, parsed: ParsedMail, lookups: Lookups) -> User:
+    user = lookups.user(parsed.from_address)
     if user is not None:
         if not user.is_active:
             raise Decision(Outcome.REJECTED, "The sender's account is deactivated.")
@@ -187,7 +231,9 @@ def _sender(inbound: InboundMail, parsed: ParsedMail) -> User:
 
         refusal_enqueue(inbound=inbound, kind="refused_unknown", ticket=None)
         raise Decision(Outcome.REJECTED, "Unknown sender, and this mailbox refuses them.")
-    return _create_contact(parsed, mailbox)
+    user = _create_contact(parsed, mailbox)
+    lookups.user_created(user, parsed.from_address)
+    return user
 
 
 def _create_contact(parsed: ParsedMail, mailbox: Mailbox | None) -> User:
@@ -233,12 +279,25 @@ def _cc_of(parsed: ParsedMail, sender: str) -> list[str]:
     return seen[:MAX_CC]
 
 
-def _remember_cc(ticket: Ticket, mailbox: Mailbox | None, cc: list[str]) -> None:
-    link, _created = TicketMail.objects.get_or_create(ticket=ticket, defaults={"mailbox": mailbox})
-    merged = list(dict.fromkeys([*link.cc, *cc]))[:MAX_CC]
-    if merged != link.cc:
+def _new_link(ticket: Ticket, mailbox: Mailbox | None, cc: list[str], lookups: Lookups) -> None:
+    link = TicketMail(ticket=ticket, mailbox=mailbox, cc=cc)
+    if lookups.grouped:
+        lookups.link_made(link)
+    else:
+        link.save(force_insert=True)
+
+
+def _remember_cc(ticket: Ticket, mailbox: Mailbox | None, cc: list[str], lookups: Lookups) -> None:
+    """Called with ``ticket`` locked (by the reply): no other routing writes its
+    link meanwhile, so reading then writing needs no savepoint."""
+    link = lookups.link(ticket)
+    merged = list(dict.fromkeys([*(link.cc if link else []), *cc]))[:MAX_CC]
+    if link is None:
+        _new_link(ticket, mailbox, merged, lookups)
+    elif merged != link.cc:
         link.cc = merged
-        link.save(update_fields=["cc"])
+        if not link._state.adding:  # one made in this group is written with it
+            link.save(update_fields=["cc"])
 
 
 def _create(
@@ -249,6 +308,7 @@ def _create(
     *,
     follows: Ticket | None,
     reason: str,
+    lookups: Lookups,
 ) -> None:
     mailbox = inbound.mailbox
     body = content.visible_html
@@ -262,7 +322,7 @@ def _create(
         type=(mailbox.default_type if mailbox else None) or _default_type(),
         # None: the organisation's contract decides, else the default priority.
         priority=None,
-        organisation=sender.organisations.first(),
+        organisation=lookups.organisation(sender),
         attachments=content.attachments,
         channel=Channel.EMAIL,
         language=sender.language or (mailbox.language if mailbox else "fr"),
@@ -270,12 +330,11 @@ def _create(
         follows=follows,
     )
     # A ticket made just now in this transaction: nothing has linked it to a mailbox yet.
-    TicketMail.objects.create(
-        ticket=ticket, mailbox=mailbox, cc=_cc_of(parsed, sender.email.lower())
-    )
+    _new_link(ticket, mailbox, _cc_of(parsed, sender.email.lower()), lookups)
     inbound.ticket_message = getattr(ticket, "opening_message", None) or (
         ticket.messages.order_by("pk").first()
     )
+    lookups.tickets_made([ticket])
     raise Decision(Outcome.CREATED, reason, ticket)
 
 
@@ -296,6 +355,7 @@ def _append(
     ticket: Ticket,
     *,
     rule: str,
+    lookups: Lookups,
 ) -> None:
     try:
         result = services.ticket_reply(
@@ -317,11 +377,12 @@ def _append(
         ) from None
     inbound.ticket_message = result.message
     if sender.pk == ticket.requester_id or not sender.is_agent:
-        _remember_cc(result.ticket, inbound.mailbox, _cc_of(parsed, sender.email.lower()))
+        _remember_cc(result.ticket, inbound.mailbox, _cc_of(parsed, sender.email.lower()), lookups)
     if result.opened_follow_up:
-        TicketMail.objects.get_or_create(
-            ticket=result.ticket, defaults={"mailbox": inbound.mailbox}
-        )
+        lookups.tickets_made([result.ticket])
+        # The follow-up is new: linked above, or not linked yet.
+        if lookups.link(result.ticket) is None:
+            _new_link(result.ticket, inbound.mailbox, [], lookups)
         raise Decision(
             Outcome.CREATED,
             f"Answer to closed ticket #{ticket.number} (matched by {rule}): "

@@ -10,6 +10,7 @@ headers prove which conversation a mail belongs to, not who wrote it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -18,7 +19,8 @@ from comptoir.accounts.models import User
 from comptoir.tickets.models import Ticket
 from comptoir.tickets.queries import visible_tickets
 
-from .models import InboundMail, OutboundMail, TicketMail
+from .lookups import Lookups, thread_ids
+from .models import TicketMail
 from .parsing import ParsedMail
 
 _TOKEN_SALT = "comptoir.mail.reply-token"
@@ -56,49 +58,39 @@ class Thread:
     rule: str  # token | headers | subject
 
 
-def find_thread(parsed: ParsedMail) -> Thread | None:
+def subject_number(subject: str) -> int | None:
+    match = _SUBJECT_NUMBER.search(subject or "")
+    return int(match.group(1)) if match else None
+
+
+def find_thread(parsed: ParsedMail, lookups: Lookups | None = None) -> Thread | None:
     """The ticket a mail refers to, by the first rule that names one."""
+    lookups = lookups or Lookups()
     for address in parsed.recipients:
         number = token_number(address)
         if number is not None:
-            ticket = Ticket.objects.filter(number=number).first()
+            ticket = lookups.ticket_by_number(number)
             if ticket is not None:
                 return Thread(ticket, "token")
-    ids = [*parsed.in_reply_to, *reversed(parsed.references)][:50]
+    ids = thread_ids(parsed)
     if ids:
-        ticket = _ticket_by_message_ids(ids)
+        ticket = lookups.ticket_by_message_ids(ids)
         if ticket is not None:
             return Thread(ticket, "headers")
-    match = _SUBJECT_NUMBER.search(parsed.subject or "")
-    if match:
-        ticket = Ticket.objects.filter(number=int(match.group(1))).first()
+    number = subject_number(parsed.subject)
+    if number is not None:
+        ticket = lookups.ticket_by_number(number)
         if ticket is not None:
             return Thread(ticket, "subject")
     return None
 
 
-def _ticket_by_message_ids(ids: list[str]) -> Ticket | None:
-    order = {mid: index for index, mid in enumerate(ids)}
-    candidates: list[tuple[int, int]] = [
-        (order[mid], ticket_id)
-        for mid, ticket_id in OutboundMail.objects.filter(
-            message_id__in=ids, ticket__isnull=False
-        ).values_list("message_id", "ticket_id")
-    ]
-    candidates += [
-        (order[mid], ticket_id)
-        for mid, ticket_id in InboundMail.objects.filter(
-            message_id__in=ids, ticket__isnull=False
-        ).values_list("message_id", "ticket_id")
-    ]
-    if not candidates:
-        return None
-    # The nearest message in the chain wins (In-Reply-To, then the newest reference).
-    _index, ticket_id = min(candidates)
-    return Ticket.objects.filter(pk=ticket_id).first()
-
-
-def is_participant(ticket: Ticket, user: User | None, address: str) -> bool:
+def is_participant(
+    ticket: Ticket,
+    user: User | None,
+    address: str,
+    link: Callable[[Ticket], TicketMail | None] | None = None,
+) -> bool:
     """The requester, an address copied on the ticket, an agent, or anyone the
     visibility rules let see the ticket (organisation members with that right)."""
     if user is not None and user.is_active:
@@ -106,5 +98,9 @@ def is_participant(ticket: Ticket, user: User | None, address: str) -> bool:
             return True
         if visible_tickets(user).filter(pk=ticket.pk).exists():
             return True
-    cc = TicketMail.objects.filter(ticket=ticket).values_list("cc", flat=True).first() or []
+    if link is not None:
+        found = link(ticket)
+        cc = found.cc if found is not None else []
+    else:
+        cc = TicketMail.objects.filter(ticket=ticket).values_list("cc", flat=True).first() or []
     return address.lower() in {c.lower() for c in cc}

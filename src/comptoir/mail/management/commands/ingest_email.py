@@ -4,6 +4,10 @@ Takes .eml files, mbox files (several mails each) or a directory of them, or
 one mail on standard input (a mail server's pipe), and prints one JSON line per
 mail. Exits 75 (EX_TEMPFAIL, "try again later" for mail servers) when a mail
 could not even be stored; a mail that is stored is never lost, whatever its fate.
+
+Mail is taken in batches (``mail_ingest_many``): each batch is stored first,
+then routed, a few mails per transaction; each mail lands whole or stays
+stored, to be retried.
 """
 
 from __future__ import annotations
@@ -17,10 +21,13 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from comptoir.mail.ingest import mail_ingest
+from comptoir.mail.ingest import mail_ingest_many
 from comptoir.mail.models import Mailbox
 
 EX_TEMPFAIL = 75
+# Mails per batch, and the most bytes a batch holds in memory.
+BATCH_SIZE = 100
+BATCH_BYTES = 32 * 1024 * 1024
 
 
 def _messages(path: Path) -> Iterator[tuple[str, bytes]]:
@@ -41,6 +48,19 @@ def _messages(path: Path) -> Iterator[tuple[str, bytes]]:
             box.close()
         return
     yield str(path), path.read_bytes()
+
+
+def _batches(items: Iterator[tuple[str, bytes]]) -> Iterator[list[tuple[str, bytes]]]:
+    batch: list[tuple[str, bytes]] = []
+    size = 0
+    for source, raw in items:
+        batch.append((source, raw))
+        size += len(raw)
+        if len(batch) >= BATCH_SIZE or size >= BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
 
 
 class Command(BaseCommand):
@@ -65,14 +85,16 @@ class Command(BaseCommand):
                 continue
             else:
                 items = _messages(Path(path))
-            for source, raw in items:
-                try:
-                    result = mail_ingest(raw=raw, mailbox=mailbox, source=source)
-                except Exception as error:  # not stored: the sender must retry
-                    failed = True
-                    self._line({"source": source, "outcome": "failed", "reason": str(error)})
-                    continue
-                self._line(result.as_json())
+            for batch in _batches(items):
+                results = mail_ingest_many(
+                    [(raw, source) for source, raw in batch], mailbox=mailbox
+                )
+                for (source, _raw), result in zip(batch, results, strict=True):
+                    if isinstance(result, Exception):  # not stored: the sender must retry
+                        failed = True
+                        self._line({"source": source, "outcome": "failed", "reason": str(result)})
+                    else:
+                        self._line(result.as_json())
         if failed:
             sys.exit(EX_TEMPFAIL)
 
