@@ -175,18 +175,34 @@ def customer_import(request: HttpRequest) -> HttpResponse:
 # -- people of a ticket's conversation ---------------------------------------------------
 
 
-def participants_context(user: Any, ticket: Any) -> dict[str, Any]:
-    """What the ticket page needs to show and manage the people in the conversation."""
-    rights = queries.ticket_rights(user, ticket)
-    people = list(ticket.participants.select_related("user"))
+def participants_context(
+    user: Any,
+    ticket: Any,
+    *,
+    rights: Any = None,
+    people: list[Any] | None = None,
+    candidates: list[Any] | None = None,
+) -> dict[str, Any]:
+    """What the ticket page needs to show and manage the people in the conversation.
+
+    A page that reads ``people`` (participations with their ``user``) and
+    ``candidates`` along with its other rows passes them in; otherwise they are
+    read here. The candidates are only read for those who may manage participants
+    (the only ones shown the form)."""
+    if rights is None:
+        rights = queries.ticket_rights(user, ticket)
+    if people is None:
+        people = list(ticket.participants.select_related("user"))
+    if not rights.manage_participants:
+        candidates = []
+    elif candidates is None:
+        candidates = list(
+            participants.participant_candidates(ticket)[: participants.MAX_CANDIDATES]
+        )
     return {
         "ticket_rights": rights,
         "participants": people,
-        "participant_candidates": (
-            list(participants.participant_candidates(ticket)[: participants.MAX_CANDIDATES])
-            if rights.manage_participants
-            else []
-        ),
+        "participant_candidates": candidates,
         "participant_any_address": participants.any_address_allowed() or user.is_agent,
     }
 

@@ -12,7 +12,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Value
+from django.db.models import CharField, DateTimeField, F, IntegerField, Prefetch, Value
+from django.db.models.functions import Cast
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -256,12 +257,14 @@ def _detail_context(
     closed = ticket.category == Category.CLOSED
     # The reply policy only matters once the ticket is closed.
     policy = services.helpdesk_settings().closed_reply_policy if closed else ""
-    products, themes = _products_and_themes(ticket)
+    rights = queries.ticket_rights(request.user, ticket)
+    side = _products_and_themes(ticket, candidates=rights.manage_participants)
     return {
         "ticket": ticket,
         "conversation_html": conversation,
-        "products": products,
-        "themes": themes,
+        "products": side["products"],
+        "themes": side["themes"],
+        "surveys": side["surveys"],
         "custom_values": _custom_display(ticket, request.user),
         "reply_form": reply_form,
         "pending": pending,
@@ -269,7 +272,13 @@ def _detail_context(
         "reply_opens_new": closed and policy == ClosedReplyPolicy.NEW_TICKET,
         "can_close": not closed,
         # "Add people to the conversation" (accounts app).
-        **participants_context(request.user, ticket),
+        **participants_context(
+            request.user,
+            ticket,
+            rights=rights,
+            people=side["participants"],
+            candidates=side["candidates"],
+        ),
     }
 
 
@@ -341,20 +350,183 @@ def _conversation_html(user: Any, ticket: Any) -> str:
     return mark_safe(html)
 
 
-def _products_and_themes(ticket: Any) -> tuple[list[str], list[str]]:
-    """The names of the ticket's products and themes, in one query."""
-    products = Product.objects.filter(tickets=ticket).annotate(kind=Value("p"))
-    themes = Theme.objects.filter(tickets=ticket).annotate(kind=Value("t"))
-    rows = (
-        products.order_by()
-        .values_list("kind", "name")
-        .union(themes.order_by().values_list("kind", "name"), all=True)
-        .order_by("kind", "name")
+# The columns shared by the branches of the side rows' UNION ALL (an alias per
+# column, so that every branch selects the same names in the same order).
+_SIDE_COLUMNS = {
+    "side_kind": CharField(),
+    "side_id": IntegerField(),
+    "side_ref": IntegerField(),
+    "side_num": IntegerField(),
+    "side_num2": IntegerField(),
+    "side_at": DateTimeField(),
+    "side_at2": DateTimeField(),
+    "side_at3": DateTimeField(),
+    "side_k1": CharField(),
+    "side_k2": CharField(),
+    "side_k3": CharField(),
+}
+
+
+def _side_branch(queryset: Any, kind: str, **columns: str) -> Any:
+    """``queryset`` as rows of the shared shape: ``columns`` maps a column (without
+    its ``side_`` prefix) to a field; the others are empty."""
+    values: dict[str, Any] = {}
+    for name, field in _SIDE_COLUMNS.items():
+        source = columns.get(name.removeprefix("side_"))
+        if name == "side_kind":
+            values[name] = Value(kind, output_field=field)
+        elif source is not None:
+            values[name] = F(source)
+        elif isinstance(field, CharField):
+            values[name] = Value("", output_field=field)
+        else:
+            # Typed: PostgreSQL types an untyped NULL of the first branches as text.
+            values[name] = Cast(Value(None), output_field=field)
+    return queryset.order_by().annotate(**values).values_list(*_SIDE_COLUMNS)
+
+
+def _side_query(ticket: Any, candidates: bool) -> Any:
+    """The side rows of ``ticket`` as one UNION ALL ordered by name in the
+    database (its collation decides the order, as a per-list ORDER BY did)."""
+    from comptoir.accounts.models import User
+    from comptoir.accounts.participants import MAX_CANDIDATES, participant_candidates
+    from comptoir.reports.models import Survey
+    from comptoir.tickets.models import TicketParticipant
+
+    branches = [
+        _side_branch(Product.objects.filter(tickets=ticket), "p", id="pk", k1="name"),
+        _side_branch(Theme.objects.filter(tickets=ticket), "t", id="pk", k1="name"),
+        _side_branch(
+            TicketParticipant.objects.filter(ticket=ticket),
+            "a",
+            id="pk",
+            ref="user_id",
+            at="created_at",
+            k1="user__last_name",
+            k2="user__first_name",
+            k3="user__email",
+        ),
+        _side_branch(
+            Survey.objects.filter(ticket=ticket),
+            "s",
+            id="pk",
+            ref="requester_id",
+            num="score",
+            num2="scale",
+            at="created_at",
+            at2="answered_at",
+            at3="answer_until",
+            k1="comment",
+        ),
+    ]
+    if candidates:
+        first = participant_candidates(ticket).values("pk")[:MAX_CANDIDATES]
+        branches.append(
+            _side_branch(
+                User.objects.filter(pk__in=first),
+                "c",
+                id="pk",
+                k1="last_name",
+                k2="first_name",
+                k3="email",
+            )
+        )
+    return (
+        branches[0]
+        .union(*branches[1:], all=True)
+        .order_by("side_kind", "side_k1", "side_k2", "side_k3", "side_id")
     )
-    names: dict[str, list[str]] = {"p": [], "t": []}
-    for kind, name in rows:
-        names[kind].append(name)
-    return names["p"], names["t"]
+
+
+# Compiling the five-branch query costs more Python than running it: its SQL is
+# compiled once per process and shape (database, whether the ticket has an
+# organisation, whether the candidates are read), from a ticket whose ids are
+# markers that are then swapped for the real ones in the parameters.
+_SIDE_SQL: dict[tuple[str, str, bool, bool], tuple[str, tuple[Any, ...], Any, Any]] = {}
+_MARKERS = {"pk": -7_000_000_001, "organisation_id": -7_000_000_002, "requester_id": -7_000_000_003}
+
+
+def _side_rows(ticket: Any, candidates: bool) -> list[tuple[Any, ...]]:
+    from django.db import connections, router
+
+    from comptoir.tickets.models import Ticket
+
+    alias = router.db_for_read(Ticket)
+    connection = connections[alias]
+    has_organisation = ticket.organisation_id is not None
+    shape = (alias, connection.vendor, has_organisation, candidates)
+    compiled = _SIDE_SQL.get(shape)
+    if compiled is None:
+        model = Ticket(
+            pk=_MARKERS["pk"],
+            organisation_id=_MARKERS["organisation_id"] if has_organisation else None,
+            requester_id=_MARKERS["requester_id"],
+        )
+        compiler = _side_query(model, candidates).query.get_compiler(using=alias)
+        sql, params = compiler.as_sql()
+        converters = compiler.get_converters(
+            [column[0] for column in compiler.select[: compiler.col_count]]
+        )
+        compiled = (sql, tuple(params), compiler, converters)
+        _SIDE_SQL[shape] = compiled
+    sql, params, compiler, converters = compiled
+    values = {
+        _MARKERS["pk"]: ticket.pk,
+        _MARKERS["organisation_id"]: ticket.organisation_id,
+        _MARKERS["requester_id"]: ticket.requester_id,
+    }
+    real = [values.get(p, p) if type(p) is int else p for p in params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, real)
+        rows = cursor.fetchall()
+    if converters:
+        return [tuple(row) for row in compiler.apply_converters(rows, converters)]
+    return rows
+
+
+def _products_and_themes(ticket: Any, *, candidates: bool = False) -> dict[str, list[Any]]:
+    """The names of the ticket's products and themes, its participants (with
+    their user), the people who may be added (when ``candidates``) and its
+    surveys (latest first), in one round trip: a UNION ALL ordered by name in
+    the database (its collation decides the order, as a per-list ORDER BY did)."""
+    from comptoir.accounts.models import User
+    from comptoir.reports.models import Survey
+    from comptoir.tickets.models import TicketParticipant
+
+    rows = _side_rows(ticket, candidates)
+    found: dict[str, list[Any]] = {"p": [], "t": [], "a": [], "s": [], "c": []}
+    for kind, pk, ref, num, num2, at, at2, at3, k1, k2, k3 in rows:
+        if kind in "pt":
+            found[kind].append(k1)
+        elif kind == "c":
+            found[kind].append(User(pk=pk, last_name=k1, first_name=k2, email=k3))
+        elif kind == "a":
+            person = User(pk=ref, last_name=k1, first_name=k2, email=k3)
+            found[kind].append(TicketParticipant(pk=pk, ticket=ticket, user=person, created_at=at))
+        else:
+            found[kind].append(
+                Survey(
+                    pk=pk,
+                    ticket=ticket,
+                    requester_id=ref,
+                    score=num,
+                    scale=num2,
+                    created_at=at,
+                    answered_at=at2,
+                    answer_until=at3,
+                    comment=k1,
+                )
+            )
+    # As the models order them (times compare alike in Python and in SQL).
+    found["a"].sort(key=lambda p: (p.created_at, p.pk))
+    found["s"].sort(key=lambda s: (s.created_at, s.pk), reverse=True)
+    return {
+        "products": found["p"],
+        "themes": found["t"],
+        "participants": found["a"],
+        "surveys": found["s"],
+        "candidates": found["c"],
+    }
 
 
 def _can_reply(user: Any, ticket: Any, policy: str) -> bool:

@@ -23,15 +23,22 @@ def face(score: Any) -> Face | None:
 
 
 @register.inclusion_tag("reports/_ticket_survey.html", takes_context=True)
-def ticket_survey(context: dict[str, Any], ticket: Ticket) -> dict[str, Any]:
+def ticket_survey(
+    context: dict[str, Any], ticket: Ticket, surveys: list[Any] | None = None
+) -> dict[str, Any]:
     """For the requester: the latest survey's form while it is open (their answer
     afterwards). For agents: every survey of the ticket with its answer.
-    One query, whatever the number of surveys."""
+
+    ``surveys``, when the page read them with its other rows, are the ticket's
+    surveys latest first; otherwise one query reads them, whatever their number."""
     request = context.get("request")
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"show": False}
-    surveys = list(ticket.surveys.all().order_by("-created_at", "-pk")[:20])
+    if surveys is None:
+        surveys = list(ticket.surveys.all().order_by("-created_at", "-pk")[:20])
+    else:
+        surveys = surveys[:20]
     latest = surveys[0] if surveys else None
     mine = latest if latest is not None and latest.requester_id == user.pk else None
     form = None
