@@ -79,7 +79,10 @@ def test_a_chunk_costs_a_bounded_number_of_queries(db_tasks, customer, monkeypat
     resolved_long_ago(customer, 30)
     three_chunks, _report = sweep_queries(NOW + timedelta(minutes=5))
     per_chunk = (three_chunks - one_chunk) / 2
-    assert per_chunk <= 12
+    # Lock and re-check, claim, the events, the UPDATE, the follow-up tasks; the
+    # rows are not locked a second time. The other four are the savepoints of the
+    # chunk's transaction and of the bulk service inside it.
+    assert per_chunk <= 9, per_chunk
 
 
 def test_the_sweep_acts_like_the_one_by_one_path(db_tasks, customer):
@@ -220,3 +223,14 @@ def test_threshold_notifications_are_batched_and_reach_the_agents(
     assert len(at_risk) == 4 and {m.to[0] for m in at_risk} == {"sophie@support.test"}
     for ticket in tickets:
         assert sum(f"[{ticket.reference}]" in m.subject for m in at_risk) == 1
+
+
+def test_the_automation_account_is_found_by_its_address_in_any_case(db):
+    from comptoir.accounts.models import Role, User
+
+    made = User.objects.create_user(
+        "Automation@Comptoir.invalid", None, role=Role.AGENT, is_active=False
+    )
+    assert automations.automation_user() == made
+    assert automations.automation_user() == made
+    assert User.objects.filter(email__iexact=automations.SYSTEM_EMAIL).count() == 1

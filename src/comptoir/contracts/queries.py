@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum, Window
 from django.http import Http404
 from django.utils import timezone
 
@@ -39,19 +39,119 @@ def active_contract(organisation_id: int | None, day: date | None = None) -> Con
     )
 
 
-def default_priority_for(organisation: Organisation | None) -> Priority | None:
-    """The priority of a new ticket the customer did not prioritise: the one of
-    the organisation's active contract, else the helpdesk's default (None when
-    no priority is active at all)."""
-    if organisation is not None:
-        contract = active_contract(organisation.pk)
-        if contract is not None and contract.default_priority_id is not None:
-            priority = Priority.objects.filter(pk=contract.default_priority_id, active=True).first()
-            if priority is not None:
+@dataclass(frozen=True)
+class ContractTerms:
+    """What the contracts of an organisation running on one day set for its new
+    tickets: the priority they start with and the SLA policy they run on."""
+
+    default_priority_id: int | None = None
+    sla_policy_id: int | None = None
+
+
+NO_TERMS = ContractTerms()
+
+
+# A contract row: (start, end, default priority id, SLA policy id).
+_ContractRow = tuple[date, date | None, int | None, int | None]
+
+
+def _contracts_by_organisation() -> dict[int, list[_ContractRow]]:
+    """Every contract, per organisation, newest first: a small table (a few per
+    organisation), which answers for any day, even a ticket opened long ago."""
+    by_organisation: dict[int, list[_ContractRow]] = {}
+    rows = Contract.objects.order_by("-start").values_list(
+        "organisation_id", "start", "end", "default_priority_id", "sla_policy_id"
+    )
+    for organisation_id, start, end, priority_id, policy_id in rows:
+        by_organisation.setdefault(organisation_id, []).append((start, end, priority_id, policy_id))
+    return by_organisation
+
+
+def contract_terms(organisation_id: int | None, day: date) -> ContractTerms:
+    """The terms of ``organisation_id``'s contracts running on ``day``: the
+    priority of the newest one, the SLA policy of the newest one that names a
+    policy (contracts do not overlap, so both are usually the one's). The
+    contracts are read with the configuration: once per process for a few
+    seconds, and again at once after a contract is saved in this process."""
+    from comptoir.tickets.services import config_cached
+
+    if organisation_id is None:
+        return NO_TERMS
+    contracts = config_cached("contracts:by-organisation", _contracts_by_organisation)
+    rows = [
+        (priority_id, policy_id)
+        for start, end, priority_id, policy_id in contracts.get(organisation_id, ())
+        if start <= day and (end is None or end >= day)
+    ]
+    if not rows:
+        return NO_TERMS
+    return ContractTerms(
+        default_priority_id=rows[0][0],
+        sla_policy_id=next((policy for _priority, policy in rows if policy is not None), None),
+    )
+
+
+def _opening_day(ticket: Ticket) -> date:
+    opened = ticket.created_at
+    if opened is None:
+        return helpdesk_today()
+    return timezone.localdate(opened, timezone=ZoneInfo(settings.TIME_ZONE))
+
+
+# Where a ticket keeps the terms read for it: creating a ticket needs them
+# twice (its priority, then its SLA policy) and pays one query.
+_TERMS_ATTR = "_contract_terms"
+
+
+def remember_contract_terms(ticket: Ticket, terms: ContractTerms) -> None:
+    """Keep ``terms`` (read for the ticket's organisation on its opening day) on
+    ``ticket``, so that its SLA policy is chosen without reading them again."""
+    setattr(ticket, _TERMS_ATTR, (ticket.organisation_id, _opening_day(ticket), terms))
+
+
+def ticket_contract_terms(ticket: Ticket) -> ContractTerms:
+    """The terms of the contract of the ticket's organisation active when the
+    ticket was opened (one query, none when already read for this ticket)."""
+    if ticket.organisation_id is None:
+        return NO_TERMS
+    day = _opening_day(ticket)
+    kept = getattr(ticket, _TERMS_ATTR, None)
+    if kept is not None and kept[0] == ticket.organisation_id and kept[1] == day:
+        return kept[2]  # type: ignore[no-any-return]
+    terms = contract_terms(ticket.organisation_id, day)
+    setattr(ticket, _TERMS_ATTR, (ticket.organisation_id, day, terms))
+    return terms
+
+
+def active_priorities() -> list[Priority]:
+    """The active priorities in their order, from the configuration cache."""
+    from comptoir.tickets.services import config_cached
+
+    return config_cached(
+        "tickets:active-priorities", lambda: list(Priority.objects.filter(active=True))
+    )
+
+
+def priority_from_terms(terms: ContractTerms) -> Priority | None:
+    """The priority a new ticket starts with under ``terms``: the contract's when
+    it is active, else the helpdesk's default (None when none is active)."""
+    if terms.default_priority_id is not None:
+        for priority in active_priorities():
+            if priority.pk == terms.default_priority_id:
                 return priority
     from comptoir.tickets.services import config_cached
 
     return config_cached("contracts:default-priority", _helpdesk_default_priority)
+
+
+def default_priority_for(organisation: Organisation | None) -> Priority | None:
+    """The priority of a new ticket the customer did not prioritise: the one of
+    the organisation's active contract, else the helpdesk's default (None when
+    no priority is active at all)."""
+    terms = (
+        contract_terms(organisation.pk, helpdesk_today()) if organisation is not None else NO_TERMS
+    )
+    return priority_from_terms(terms)
 
 
 def _helpdesk_default_priority() -> Priority | None:
@@ -69,7 +169,24 @@ def hours_organisations(user: Any) -> QuerySet[Organisation]:
 
 
 def may_see_hours(user: Any) -> bool:
-    return hours_organisations(user).exists()
+    """Whether ``user`` may open the hours pages. Asked by every portal home:
+    remembered per user for as long as the helpdesk's configuration
+    (``COMPTOIR_CONFIG_CACHE_SECONDS``, a few seconds; not at all when it is 0),
+    like the portal's "organisation's tickets" flag; the hours pages themselves
+    still check the rights on each request."""
+    from django.core.cache import cache
+
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    ttl = float(getattr(settings, "COMPTOIR_CONFIG_CACHE_SECONDS", 5))
+    if ttl <= 0:
+        return hours_organisations(user).exists()
+    key = f"contracts:may-see-hours:{user.pk}"
+    value = cache.get(key)
+    if value is None:
+        value = hours_organisations(user).exists()
+        cache.set(key, value, ttl)
+    return bool(value)
 
 
 def access_hours_organisation(user: Any, organisation_id: int | None) -> Organisation:
@@ -165,38 +282,25 @@ def monthly_statement(contract: Contract, month: date, today: date | None = None
 
 def ticket_entries(ticket: Ticket) -> tuple[list[TimeEntry], int, int]:
     """The ticket's latest entries (at most ``PANEL_ENTRIES``), their count and
-    total minutes."""
-    entries = list(
+    total minutes, in one query (count and total over every entry, computed
+    before the limit)."""
+    entries: list[TimeEntry] = list(
         TimeEntry.objects.filter(ticket=ticket)
         .select_related("agent")
+        .annotate(all_count=Window(Count("pk")), all_minutes=Window(Sum("minutes")))
         .order_by("-date", "-pk")[:PANEL_ENTRIES]
     )
-    totals = TimeEntry.objects.filter(ticket=ticket).aggregate(n=Count("pk"), total=Sum("minutes"))
-    return entries, int(totals["n"] or 0), int(totals["total"] or 0)
+    if not entries:
+        return [], 0, 0
+    first: Any = entries[0]
+    return entries, int(first.all_count or 0), int(first.all_minutes or 0)
 
 
 def contract_sla_policy_id(ticket: Ticket) -> int | None:
     """The SLA policy named by the contract of the ticket's organisation active
-    when the ticket was opened (one query; None without one)."""
-    if ticket.organisation_id is None:
-        return None
-    opened = ticket.created_at
-    day = (
-        timezone.localdate(opened, timezone=ZoneInfo(settings.TIME_ZONE))
-        if opened
-        else helpdesk_today()
-    )
-    return (
-        Contract.objects.filter(
-            organisation_id=ticket.organisation_id,
-            start__lte=day,
-            sla_policy__isnull=False,
-        )
-        .filter(Q(end__isnull=True) | Q(end__gte=day))
-        .order_by("-start")
-        .values_list("sla_policy_id", flat=True)
-        .first()
-    )
+    when the ticket was opened (one query, none when the ticket's terms were
+    already read; None without one)."""
+    return ticket_contract_terms(ticket).sla_policy_id
 
 
 def organisations_without_hours(organisation_ids: set[int]) -> set[int]:

@@ -9,6 +9,7 @@ consequences (notifications, SLA) run. It changes the ticket only through
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.db.models import Count
 
@@ -19,31 +20,64 @@ from comptoir.tickets.models import DONE_CATEGORIES, Ticket
 from .models import AssignmentMode, DeskAgentProfile, DeskGroupSettings, RoutingRule
 
 
-def _matches(rule: RoutingRule, ticket: Ticket, products: set[int], themes: set[int]) -> bool:
-    """Every non-empty condition matches; within one, any value does."""
-    if rule.channel and rule.channel != ticket.channel:
-        return False
-    checks: Sequence[tuple[set[int], set[int]]] = (
-        ({p.pk for p in rule.products.all()}, products),
-        ({t.pk for t in rule.themes.all()}, themes),
-        ({t.pk for t in rule.ticket_types.all()}, {ticket.type_id}),
-        ({o.pk for o in rule.organisations.all()}, {ticket.organisation_id or 0}),
-    )
-    return all(not wanted or wanted & present for wanted, present in checks)
+@dataclass(frozen=True)
+class _Rule:
+    """An active rule with the ids of each of its conditions (empty: any)."""
+
+    rule: RoutingRule
+    channel: str
+    products: frozenset[int]
+    themes: frozenset[int]
+    ticket_types: frozenset[int]
+    organisations: frozenset[int]
 
 
-def matching_rule(ticket: Ticket) -> RoutingRule | None:
-    """The first active rule, in order, whose conditions match ``ticket``."""
-    rules = list(
+def _active_rules() -> list[_Rule]:
+    rules = (
         RoutingRule.objects.filter(active=True)
         .select_related("group", "priority")
         .prefetch_related("products", "themes", "ticket_types", "organisations")
     )
+    return [
+        _Rule(
+            rule=rule,
+            channel=rule.channel,
+            products=frozenset(p.pk for p in rule.products.all()),
+            themes=frozenset(t.pk for t in rule.themes.all()),
+            ticket_types=frozenset(t.pk for t in rule.ticket_types.all()),
+            organisations=frozenset(o.pk for o in rule.organisations.all()),
+        )
+        for rule in rules
+    ]
+
+
+def _matches(rule: _Rule, ticket: Ticket, products: set[int], themes: set[int]) -> bool:
+    """Every non-empty condition matches; within one, any value does."""
+    if rule.channel and rule.channel != ticket.channel:
+        return False
+    checks: Sequence[tuple[frozenset[int], set[int]]] = (
+        (rule.products, products),
+        (rule.themes, themes),
+        (rule.ticket_types, {ticket.type_id}),
+        (rule.organisations, {ticket.organisation_id or 0}),
+    )
+    return all(not wanted or wanted & present for wanted, present in checks)
+
+
+def matching_rule(
+    ticket: Ticket, *, products: set[int] | None = None, themes: set[int] | None = None
+) -> RoutingRule | None:
+    """The first active rule, in order, whose conditions match ``ticket``
+    (``products`` and ``themes``: the ticket's ids, when the caller knows them).
+    The active rules are read once per process for a few seconds."""
+    rules = services.config_cached("desk:routing-rules", _active_rules)
     if not rules:
         return None
-    products = set(ticket.products.values_list("pk", flat=True))
-    themes = set(ticket.themes.values_list("pk", flat=True))
-    return next((r for r in rules if _matches(r, ticket, products, themes)), None)
+    if products is None:
+        products = set(ticket.products.values_list("pk", flat=True))
+    if themes is None:
+        themes = set(ticket.themes.values_list("pk", flat=True))
+    return next((r.rule for r in rules if _matches(r, ticket, products, themes)), None)
 
 
 def open_ticket_counts(agent_ids: Sequence[int]) -> dict[int, int]:
@@ -101,11 +135,14 @@ def pick_agent(group: SupportGroup) -> User | None:
     return chosen
 
 
-def route_new_ticket(*, ticket: Ticket) -> None:
+def route_new_ticket(
+    *, ticket: Ticket, products: set[int] | None = None, themes: set[int] | None = None
+) -> None:
     """Send a new ticket to its group (the first matching routing rule; without
     one, the group it arrived with) and, when the group assigns automatically,
-    to one of its agents."""
-    rule = matching_rule(ticket)
+    to one of its agents. ``products`` and ``themes``: the ticket's ids, when
+    the caller has them at hand (else they are read)."""
+    rule = matching_rule(ticket, products=products, themes=themes)
     group = rule.group if rule is not None else ticket.group
     priority = rule.priority if rule is not None else None
     assignee = None

@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from comptoir.accounts.models import Organisation, User
@@ -41,7 +42,69 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-class LabelledChoiceField(forms.ModelChoiceField):
+class _RowsIterator(ModelChoiceIterator):
+    """The choices of a ``RowsChoiceField``: its rows once given, else its queryset."""
+
+    def __iter__(self) -> Any:
+        rows = getattr(self.field, "rows", None)
+        if rows is None:
+            yield from super().__iter__()
+            return
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in rows:
+            yield self.choice(obj)
+
+    def __len__(self) -> int:
+        rows = getattr(self.field, "rows", None)
+        if rows is None:
+            return super().__len__()
+        return len(rows) + (1 if self.field.empty_label is not None else 0)
+
+    def __bool__(self) -> bool:
+        rows = getattr(self.field, "rows", None)
+        if rows is None:
+            return super().__bool__()
+        return self.field.empty_label is not None or bool(rows)
+
+
+class RowsChoiceField(forms.ModelChoiceField):
+    """A model choice among rows already in memory (the configuration cache, or
+    a list the form read once): offering and checking the choice cost no query.
+    Until ``use_rows`` is called it behaves as a plain ``ModelChoiceField``."""
+
+    iterator = _RowsIterator
+    rows: list[Any] | None = None
+
+    def use_rows(self, rows: list[Any]) -> None:
+        self.rows = rows
+        self.widget.choices = self.choices
+
+    def to_python(self, value: Any) -> Any:
+        if self.rows is None:
+            return super().to_python(value)
+        if value in self.empty_values:
+            return None
+        self.validate_no_null_characters(value)
+        model = self.queryset.model  # type: ignore[union-attr]
+        if isinstance(value, model):
+            value = value.pk
+        try:
+            # The database's reading of the value: "7" and " 7" are the row 7.
+            key = model._meta.pk.to_python(value)
+        except ValidationError:
+            key = None
+        for row in self.rows:
+            if key is not None and row.pk == key:
+                return row
+        raise ValidationError(
+            self.error_messages["invalid_choice"],
+            code="invalid_choice",
+            params={"value": value},
+        )
+
+
+class LabelledChoiceField(RowsChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return str(getattr(obj, "label", obj))
 
@@ -138,8 +201,29 @@ def custom_value(value: Any) -> Any:
     return value
 
 
+def _active_types() -> list[TicketType]:
+    from comptoir.tickets.services import config_cached
+
+    return config_cached(
+        "tickets:active-types", lambda: list(TicketType.objects.filter(active=True))
+    )
+
+
+def _customer_custom_fields() -> list[CustomField]:
+    from comptoir.tickets.services import config_cached
+
+    return config_cached(
+        "portal:custom-fields",
+        lambda: list(
+            CustomField.objects.filter(active=True, visible_to_customer=True).prefetch_related(
+                "ticket_types"
+            )
+        ),
+    )
+
+
 class NewTicketForm(RichTextMixin):
-    organisation = forms.ModelChoiceField(
+    organisation = RowsChoiceField(
         label=_("Organisation"),
         queryset=Organisation.objects.none(),
         required=False,
@@ -181,39 +265,36 @@ class NewTicketForm(RichTextMixin):
     attachments = MultipleFileField(label=_("Attachments"), required=False)
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        from comptoir.contracts.queries import active_priorities, default_priority_for
+
         super().__init__(*args, **kwargs)
         self.user = user
-        organisations = user.organisations.all()
+        # Read once: offered, and checked against, without another query.
+        organisations = list(user.organisations.all())
         field = self.fields["organisation"]
-        field.queryset = organisations  # type: ignore[attr-defined]
+        field.queryset = user.organisations.all()  # type: ignore[attr-defined]
+        field.use_rows(organisations)  # type: ignore[attr-defined]
         self.organisation_count = len(organisations)
         field.required = self.organisation_count > 0
         if self.organisation_count == 1:
             # Shown read-only: the one organisation is used whatever the request says.
             field.initial = organisations[0].pk
             field.disabled = True
-        default_priority = next(
-            (
-                p
-                for p in self.fields["priority"].queryset  # type: ignore[attr-defined]
-                if p.is_default
-            ),
-            None,
-        )
-        if default_priority:
-            self.fields["priority"].initial = default_priority.pk
-        if self.organisation_count == 1:
-            # The organisation's contract may set the priority its tickets start with.
-            from comptoir.contracts.queries import default_priority_for
-
-            contract_priority = default_priority_for(organisations[0])
-            if contract_priority is not None:
-                self.fields["priority"].initial = contract_priority.pk
-        self.custom_fields = list(
-            CustomField.objects.filter(active=True, visible_to_customer=True).prefetch_related(
-                "ticket_types"
-            )
-        )
+        # Types and priorities come from the configuration cache.
+        self.fields["type"].use_rows(_active_types())  # type: ignore[attr-defined]
+        priorities = active_priorities()
+        self.fields["priority"].use_rows(priorities)  # type: ignore[attr-defined]
+        # The starting choice only shows on an empty form: a sent form shows what was sent.
+        if not self.is_bound:
+            default_priority = next((p for p in priorities if p.is_default), None)
+            if default_priority:
+                self.fields["priority"].initial = default_priority.pk
+            if self.organisation_count == 1:
+                # The organisation's contract may set the priority its tickets start with.
+                contract_priority = default_priority_for(organisations[0])
+                if contract_priority is not None:
+                    self.fields["priority"].initial = contract_priority.pk
+        self.custom_fields = _customer_custom_fields()
         for custom in self.custom_fields:
             form_field = _custom_form_field(custom)
             form_field.widget.attrs["data-types"] = ",".join(

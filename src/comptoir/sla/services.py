@@ -41,6 +41,17 @@ def _active_policies() -> list[SlaPolicy]:
     )
 
 
+def _policy(policy_id: int) -> SlaPolicy | None:
+    """The policy with its calendar: from the cached active policies, else
+    (an inactive policy still holding older tickets) read."""
+    from comptoir.tickets.services import config_cached
+
+    for policy in config_cached("sla:policies", _active_policies):
+        if policy.pk == policy_id:
+            return policy
+    return SlaPolicy.objects.select_related("calendar").filter(pk=policy_id).first()
+
+
 def sla_policy_for(ticket: Ticket) -> SlaPolicy | None:
     """The active policy named by the contract of the ticket's organisation,
     else the first active policy, in order, whose conditions all match ``ticket``
@@ -196,7 +207,13 @@ def _rematch(sla: TicketSla, ticket: Ticket) -> None:
     sla.resolution_target = target.resolution_time if target else None
 
 
-def _sla_for_update(ticket: Ticket, event: str = "") -> TicketSla:
+def _sla_for_update(ticket: Ticket, event: str = "", locked: TicketSla | None = None) -> TicketSla:
+    if locked is not None:
+        # Locked and read by the caller with the ticket; its policy (and the
+        # policy's calendar) are taken from the configuration cache.
+        if locked.policy_id is not None and not TicketSla.policy.is_cached(locked):
+            locked.policy = _policy(locked.policy_id)
+        return locked
     if event == "created":
         # The ticket was inserted in this very transaction: it has no clocks yet.
         return TicketSla(ticket=ticket)
@@ -215,13 +232,14 @@ def sla_ticket_changed(
     event: str,
     actor: User | None = None,
     message: Message | None = None,
+    locked: TicketSla | None = None,
 ) -> TicketSla:
     """Bring the ticket's SLA clocks in step with ``ticket`` after ``event``
     (created, reply, note, status, assigned, updated), then hand the event to the
     event automations. Runs inside the caller's transaction; the ticket row is
-    already locked by the caller."""
+    already locked by the caller (``locked``: its SLA row too, read with it)."""
     at = ticket.updated_at or timezone.now()
-    sla = _sla_for_update(ticket, event)
+    sla = _sla_for_update(ticket, event, locked)
     created = sla._state.adding
     _rematch(sla, ticket)
     if sla.category != ticket.category:
@@ -329,6 +347,16 @@ def _write_checked(slas: list[TicketSla], now: datetime) -> None:
 
 # Notifications per task of the periodic check.
 NOTIFY_BATCH = 100
+# What the check reads of each row (``_check_one``, ``_next_check``, ``_write_checked``).
+_CHECK_READS = (
+    "responded_at",
+    "resolution_state",
+    "response_due_at",
+    "response_warn_at",
+    "resolution_due_at",
+    "resolution_warn_at",
+    *_CHECKED_FIELDS,
+)
 
 
 def sla_check_due(
@@ -337,13 +365,20 @@ def sla_check_due(
     """Set-based check of up to ``limit`` SLA rows whose ``next_check_at`` has
     come (ids above ``after``, or among ``ticket_ids``), in one transaction: the
     rows are locked and read in one query, their flags written in one UPDATE, and
-    one notification per newly crossed threshold enqueued in a few batch tasks.
-    Safe to repeat: a flag, once set, is never notified again. Returns the last
-    id read (None when none was due) and the (ticket id, clock, level) notified."""
+    one notification per newly crossed threshold enqueued in a few batch tasks
+    (written in one statement). Safe to repeat: a flag, once set, is never
+    notified again. Returns the last id read (None when none was due) and the
+    (ticket id, clock, level) notified."""
+    from comptoir.tickets.services import enqueue_many
+
     from .tasks import notify_sla_thresholds
 
     with transaction.atomic():
-        rows = TicketSla.objects.select_for_update().filter(next_check_at__lte=now, pk__gt=after)
+        rows = (
+            TicketSla.objects.select_for_update()
+            .only(*_CHECK_READS)
+            .filter(next_check_at__lte=now, pk__gt=after)
+        )
         if ticket_ids is not None:
             rows = rows.filter(pk__in=ticket_ids)
         slas = list(rows.order_by("pk")[:limit])
@@ -353,10 +388,13 @@ def sla_check_due(
         for sla in slas:
             notified += [(sla.pk, clock, level) for clock, level in _check_one(sla, now)]
         _write_checked(slas, now)
-        for start in range(0, len(notified), NOTIFY_BATCH):
-            notify_sla_thresholds.enqueue(
-                items=[list(item) for item in notified[start : start + NOTIFY_BATCH]]
-            )
+        enqueue_many(
+            notify_sla_thresholds,
+            [
+                {"items": [list(item) for item in notified[start : start + NOTIFY_BATCH]]}
+                for start in range(0, len(notified), NOTIFY_BATCH)
+            ],
+        )
         return slas[-1].pk, notified
 
 

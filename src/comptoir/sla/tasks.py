@@ -27,7 +27,8 @@ from .retries import recover_abandoned
 from .scheduling import claim_period, periodic, record_outcome
 from .services import sla_check_due
 
-SLA_CHECK_BATCH = 500
+# SLA rows checked per transaction: a batch costs three statements whatever its size.
+SLA_CHECK_BATCH = 5_000
 
 
 class SweepIncompleteError(RuntimeError):

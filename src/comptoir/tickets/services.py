@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import BooleanField, F, Field, Func, Q, Value
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -43,7 +43,7 @@ from .models import (
     TicketEvent,
     TicketType,
 )
-from .richtext import is_blank, sanitise, to_text
+from .richtext import sanitise, to_text
 
 
 class TicketClosedError(ValidationError):
@@ -72,6 +72,9 @@ CONFIG_MODELS = frozenset(
         "tickets.TicketType",
         "tickets.Priority",
         "tickets.HelpdeskSettings",
+        "tickets.CustomField",
+        "desk.RoutingRule",
+        "contracts.Contract",
         "sla.SlaPolicy",
         "sla.SlaTarget",
         "sla.BusinessCalendar",
@@ -217,12 +220,14 @@ def _after_change(
     message: Message | None = None,
     notify: bool = True,
     reindex: bool = False,
+    clocks: Any = None,
 ) -> None:
     """The consequences of a change, inside the caller's transaction so each one
     happens with the change or not at all: the SLA clocks and event automations,
     reports and webhooks here; notifications (the mail app decides who is told
     and sends them as tasks with retries) and the search index in one task
-    enqueued here, which the worker runs once the change is committed."""
+    enqueued here, which the worker runs once the change is committed.
+    ``clocks``: the ticket's ``TicketSla``, when the caller locked it with the ticket."""
     # Imported here: those apps build on this module.
     from comptoir.api.webhooks import webhooks_enqueue
     from comptoir.desk.queues import queue_counts_changed
@@ -246,7 +251,9 @@ def _after_change(
                 else None
             ),
         )
-    sla = sla_ticket_changed(ticket=ticket, event=event, actor=actor, message=message)
+    sla = sla_ticket_changed(
+        ticket=ticket, event=event, actor=actor, message=message, locked=clocks
+    )
     report_ticket_changed(ticket=ticket, event=event, sla=sla)
     webhooks_enqueue(
         ticket=ticket, event=event, actor=actor, message=message, changed=notify or reindex
@@ -255,6 +262,22 @@ def _after_change(
 
 def _locked(ticket: Ticket) -> Ticket:
     return Ticket.objects.select_for_update().select_related("status").get(pk=ticket.pk)
+
+
+def _locked_with_clocks(ticket: Ticket) -> tuple[Ticket, Any]:
+    """``_locked``, with the ticket's SLA row (``TicketSla``) locked and read in
+    the same statement, ticket first as when locked one after the other: the
+    SLA update of the change then costs no read. A ticket without that row
+    (None) is locked alone, and its clocks are read later as usual."""
+    try:
+        found = (
+            Ticket.objects.select_for_update(of=("self", "sla"))
+            .select_related("status", "sla")
+            .get(pk=ticket.pk, sla__isnull=False)
+        )
+    except Ticket.DoesNotExist:
+        return _locked(ticket), None
+    return found, found.sla  # type: ignore[attr-defined]
 
 
 def _next_number() -> int:
@@ -280,7 +303,10 @@ def _next_number() -> int:
 
 def _body(body_html: str, *, user: User) -> tuple[str, str, list[Attachment]]:
     clean = sanitise(body_html)
-    clean, inline = extract_inline_images(clean, user=user)
+    inline: list[Attachment] = []
+    # The sanitiser writes tag names in lower case: no "<img", no image to handle.
+    if "<img" in clean:
+        clean, inline = extract_inline_images(clean, user=user)
     return clean, to_text(clean), inline
 
 
@@ -314,20 +340,35 @@ def ticket_create(
     """Open a ticket with its first message. ``attachments`` are draft attachments
     (already stored) that move onto the first message. Without ``priority`` (the
     customer chose none), the organisation's contract decides, else the default."""
-    author = created_by or requester
-    if priority is None:
-        from comptoir.contracts.queries import default_priority_for
+    # Imported here: the contracts app builds on this module.
+    from comptoir.contracts.queries import (
+        NO_TERMS,
+        contract_terms,
+        helpdesk_today,
+        priority_from_terms,
+        remember_contract_terms,
+    )
 
-        priority = default_priority_for(organisation)
+    author = created_by or requester
+    now = timezone.now()
+    terms = None
+    if priority is None:
+        # Read once: the SLA clocks started below take their policy from them.
+        terms = (
+            contract_terms(organisation.pk, helpdesk_today())
+            if organisation is not None
+            else NO_TERMS
+        )
+        priority = priority_from_terms(terms)
         if priority is None:
             raise ValidationError(_("No active priority: an administrator must activate one."))
     body_html, body_text, inline = _body(description_html, user=author)
     subject = " ".join(subject.split())
     if not subject:
         raise ValidationError(_("A subject is required."))
-    if is_blank(body_html) and not attachments:
+    # is_blank() without working out the text a second time.
+    if not body_text and "<img" not in body_html and not attachments:
         raise ValidationError(_("A description is required."))
-    now = timezone.now()
     status = status_for_category(Category.NEW)
     ticket = Ticket.objects.create(
         number=_next_number(),
@@ -347,6 +388,8 @@ def ticket_create(
         created_at=now,
         updated_at=now,
     )
+    if terms is not None:
+        remember_contract_terms(ticket, terms)
     if products:
         ticket.products.set(products)
     if themes:
@@ -374,7 +417,11 @@ def ticket_create(
     # consequences so that they see the ticket's group, priority and agent.
     from comptoir.desk.routing import route_new_ticket
 
-    route_new_ticket(ticket=ticket)
+    route_new_ticket(
+        ticket=ticket,
+        products={p.pk for p in products},
+        themes={t.pk for t in themes},
+    )
     _after_change(ticket, "created", actor=author, message=message, reindex=True)
     return ticket
 
@@ -412,7 +459,7 @@ def ticket_reply(
     """
     if internal and not author.is_agent:
         raise ValidationError(_("Only agents can write internal notes."))
-    ticket = _locked(ticket)
+    ticket, clocks = _locked_with_clocks(ticket)
     if not author.is_agent and ticket.category == Category.CLOSED:
         policy = helpdesk_settings().closed_reply_policy
         if policy == ClosedReplyPolicy.REFUSE:
@@ -441,7 +488,8 @@ def ticket_reply(
             return ReplyResult(message=first, ticket=follow_up, opened_follow_up=True)
 
     body, text, inline = _body(body_html, user=author)
-    if is_blank(body) and not attachments:
+    # is_blank() without working out the text a second time.
+    if not text and "<img" not in body and not attachments:
         raise ValidationError(_("The message is empty."))
     now = timezone.now()
     message = Message.objects.create(
@@ -477,11 +525,22 @@ def ticket_reply(
                 _apply_status(ticket, target, actor=author, at=now, events=events)
     TicketEvent.objects.bulk_create(events)
     ticket.updated_at = now
-    ticket.save()
+    ticket.save(update_fields=_REPLY_FIELDS)
     event = "note" if internal else "reply"
     # Internal notes are not indexed: nothing of them may reach a customer's search.
-    _after_change(ticket, event, actor=author, message=message, reindex=not internal)
+    _after_change(ticket, event, actor=author, message=message, reindex=not internal, clocks=clocks)
     return ReplyResult(message=message, ticket=ticket)
+
+
+# What a reply may change on the ticket (its status through ``_apply_status``).
+_REPLY_FIELDS = (
+    "status",
+    "category",
+    "resolved_at",
+    "closed_at",
+    "first_response_at",
+    "updated_at",
+)
 
 
 # -- status and fields --------------------------------------------------------------
@@ -613,6 +672,7 @@ MERGED_INTO = "merged_into"
 MERGED_FROM = "merged_from"
 # Bulk changes: rows written per statement, tickets per follow-up task.
 BULK_CHUNK = 500
+BULK_CHUNK_POSTGRESQL = 10_000
 BULK_FOLLOW_UP_BATCH = 100
 
 
@@ -636,37 +696,45 @@ def ticket_route(
         raise ValidationError(_("Tickets can only be assigned to agents."))
     at = ticket.created_at
     changed: list[str] = []
+    events: list[TicketEvent] = []
     if group is not None and ticket.group_id != group.pk:
-        _record(ticket, None, EventKind.FIELD, at=at, field="group", old=ticket.group, new=group)
+        events.append(
+            _event(ticket.pk, None, EventKind.FIELD, at, field="group", old=ticket.group, new=group)
+        )
         ticket.group = group
         changed.append("group")
     if priority is not None and ticket.priority_id != priority.pk:
-        old_priority = ticket.priority.slug
-        _record(
-            ticket,
-            None,
-            EventKind.FIELD,
-            at=at,
-            field="priority",
-            old=old_priority,
-            new=priority.slug,
+        events.append(
+            _event(
+                ticket.pk,
+                None,
+                EventKind.FIELD,
+                at,
+                field="priority",
+                old=ticket.priority.slug,
+                new=priority.slug,
+            )
         )
         ticket.priority = priority
         changed.append("priority")
     if assignee is not None and ticket.assignee_id != assignee.pk:
         old_email = ticket.assignee.email if ticket.assignee else ""
-        _record(
-            ticket,
-            None,
-            EventKind.FIELD,
-            at=at,
-            field="assignee",
-            old=old_email,
-            new=assignee.email,
+        events.append(
+            _event(
+                ticket.pk,
+                None,
+                EventKind.FIELD,
+                at,
+                field="assignee",
+                old=old_email,
+                new=assignee.email,
+            )
         )
         ticket.assignee = assignee
         changed.append("assignee")
     if changed:
+        # One INSERT for the events, in the order the fields were looked at.
+        TicketEvent.objects.bulk_create(events)
         ticket.save(update_fields=changed)
     return ticket
 
@@ -765,22 +833,48 @@ def _ids_to_change(tickets: Iterable[Ticket] | Any) -> list[int]:
     return [t.pk for t in tickets]
 
 
+class _IdIsAny(Func):
+    """``id = ANY(%s::bigint[])``: the ids as one array parameter (PostgreSQL)."""
+
+    arg_joiner = " = ANY("
+    template = "%(expressions)s::bigint[])"
+    output_field = BooleanField()
+
+
+def ids_condition(ids: Sequence[int], field: str = "pk") -> Q | _IdIsAny:
+    """A filter "``field`` is one of ``ids``". On PostgreSQL the ids travel as one
+    array, so the statement's text, its parsing and the ORM's work per id stay
+    small whatever their number; elsewhere it is ``field__in``."""
+    if connection.vendor == "postgresql":
+        return _IdIsAny(F(field), Value(list(ids), output_field=Field()))
+    return Q(**{f"{field}__in": ids})
+
+
+def _id_slices(ids: Sequence[int]) -> Iterable[Sequence[int]]:
+    """``ids`` in slices of one statement each: PostgreSQL takes a sweep's chunk
+    at once, other databases ``BULK_CHUNK`` ids (their limit on parameters)."""
+    size = BULK_CHUNK_POSTGRESQL if connection.vendor == "postgresql" else BULK_CHUNK
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
 def _lock_rows(ids: Sequence[int], *fields: str) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
-    for start in range(0, len(ids), BULK_CHUNK):
-        chunk = ids[start : start + BULK_CHUNK]
-        rows += Ticket.objects.select_for_update().filter(pk__in=chunk).values("pk", *fields)
+    for chunk in _id_slices(ids):
+        # In id order, so that two bulk changes lock their common rows in the same order.
+        locked = Ticket.objects.select_for_update().filter(ids_condition(chunk)).order_by("pk")
+        rows += locked.values("pk", *fields)
     return rows
 
 
 def _update_rows(ids: Sequence[int], **values: Any) -> None:
-    for start in range(0, len(ids), BULK_CHUNK):
-        Ticket.objects.filter(pk__in=ids[start : start + BULK_CHUNK]).update(**values)
+    for chunk in _id_slices(ids):
+        Ticket.objects.filter(ids_condition(chunk)).update(**values)
 
 
 def _status_values(status: Status, now: datetime) -> dict[str, Any]:
     """Column values for moving tickets to ``status``: ``_apply_status`` as one UPDATE."""
-    from django.db.models import DateTimeField, Value
+    from django.db.models import DateTimeField
     from django.db.models.functions import Coalesce
 
     values: dict[str, Any] = {"status": status, "category": status.category, "updated_at": now}
@@ -808,10 +902,42 @@ def _event(ticket_id: int, actor: User | None, kind: str, at: datetime, **data: 
     )
 
 
+def enqueue_many(task: Any, calls: Sequence[dict[str, Any]]) -> None:
+    """``task.enqueue(**kwargs)`` for each ``kwargs`` of ``calls``, in the caller's
+    transaction. With the database task backend the rows are written in one
+    INSERT, each as ``enqueue`` writes it (same columns, same signal)."""
+    from django.tasks.signals import task_enqueued
+    from django.utils.json import normalize_json
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    backend = task.get_backend()
+    if type(backend) is not DatabaseBackend or len(calls) < 2:
+        for kwargs in calls:
+            task.enqueue(**kwargs)
+        return
+    backend.validate_task(task)
+    rows = DBTaskResult.objects.bulk_create(
+        DBTaskResult(
+            id=backend._get_id(),
+            args_kwargs=normalize_json({"args": (), "kwargs": kwargs}),
+            priority=task.priority,
+            task_path=task.module_path,
+            queue_name=task.queue_name,
+            # What the backend's pre_save handler sets, which a bulk insert skips.
+            run_after=task.run_after if task.run_after is not None else get_date_max(),
+            backend_name=backend.alias,
+        )
+        for kwargs in calls
+    )
+    for row in rows:
+        task_enqueued.send(type(backend), task_result=row.task_result)
+
+
 def _after_bulk_change(ids: Sequence[int], event: str, actor: User | None) -> None:
     """Enqueue, with the change, what each ticket's change causes (notification,
-    SLA clocks, event automations), a task per batch of tickets: the request
-    pays a few statements whatever the number of tickets."""
+    SLA clocks, event automations), a task per batch of tickets, all written in
+    one statement: the request pays a few statements whatever the number of tickets."""
     import uuid
 
     from comptoir.desk.queues import queue_counts_changed
@@ -819,13 +945,19 @@ def _after_bulk_change(ids: Sequence[int], event: str, actor: User | None) -> No
 
     queue_counts_changed([actor.pk if actor else None])
     key = f"bulk:{uuid.uuid4().hex}"
-    for start in range(0, len(ids), BULK_FOLLOW_UP_BATCH):
-        tickets_after_bulk_change.enqueue(
-            ticket_ids=list(ids[start : start + BULK_FOLLOW_UP_BATCH]),
-            event=event,
-            actor_id=actor.pk if actor else None,
-            key=key,
-        )
+    actor_id = actor.pk if actor else None
+    enqueue_many(
+        tickets_after_bulk_change,
+        [
+            {
+                "ticket_ids": list(ids[start : start + BULK_FOLLOW_UP_BATCH]),
+                "event": event,
+                "actor_id": actor_id,
+                "key": key,
+            }
+            for start in range(0, len(ids), BULK_FOLLOW_UP_BATCH)
+        ],
+    )
 
 
 @transaction.atomic
@@ -843,34 +975,69 @@ def ticket_after_bulk_change(*, ticket_id: int, event: str, actor: User | None) 
     _after_change(ticket, event, actor=actor, notify=event != "updated")
 
 
-@transaction.atomic
-def tickets_bulk_change_status(*, tickets: Any, actor: User | None, status: Status) -> list[int]:
-    """``ticket_change_status`` for many tickets in a few statements: the rows are
-    locked, moved in one UPDATE per chunk, logged with one bulk insert, and their
-    consequences enqueued as batch tasks. Returns the ids that changed."""
-    now = timezone.now()
-    rows = _lock_rows(_ids_to_change(tickets), "status_id")
-    rows = [r for r in rows if r["status_id"] != status.pk]
-    if not rows:
-        return []
-    slugs = dict(Status.objects.values_list("pk", "slug"))
-    ids = [r["pk"] for r in rows]
-    _update_rows(ids, **_status_values(status, now))
-    TicketEvent.objects.bulk_create(
-        [
-            _event(
-                r["pk"],
-                actor,
-                EventKind.STATUS,
-                now,
-                field="status",
-                old=slugs.get(r["status_id"]),
-                new=status.slug,
-            )
-            for r in rows
-        ],
-        batch_size=BULK_CHUNK,
+def _log_status_changes(
+    ids: Sequence[int], actor: User | None, status: Status, at: datetime
+) -> list[int]:
+    """Log the move to ``status`` of each ticket of ``ids`` not in it yet: one
+    ``INSERT ... SELECT`` per slice, which reads each row's current status itself
+    (the rows are locked). The ids logged, in increasing order."""
+    qn = connection.ops.quote_name
+
+    def col(model: Any, name: str) -> str:
+        return qn(model._meta.get_field(name).column)
+
+    columns = ", ".join(
+        col(TicketEvent, name)
+        for name in ("ticket", "actor", "kind", "field", "old_value", "new_value", "created_at")
     )
+    tid, current = f"t.{col(Ticket, 'id')}", f"t.{col(Ticket, 'status')}"
+    head = (
+        f"INSERT INTO {qn(TicketEvent._meta.db_table)} ({columns}) "
+        f"SELECT {tid}, %s, %s, %s, s.{col(Status, 'slug')}, %s, %s "
+        f"FROM {qn(Ticket._meta.db_table)} t "
+        f"JOIN {qn(Status._meta.db_table)} s ON s.{col(Status, 'id')} = {current} "
+        f"WHERE {current} <> %s AND {tid} "
+    )
+    tail = f" ORDER BY {tid} RETURNING {col(TicketEvent, 'ticket')}"
+    params: list[Any] = [
+        actor.pk if actor else None,
+        EventKind.STATUS.value,
+        "status",
+        status.slug,
+        connection.ops.adapt_datetimefield_value(at),
+        status.pk,
+    ]
+    logged: list[int] = []
+    with connection.cursor() as cursor:
+        for chunk in _id_slices(ids):
+            if connection.vendor == "postgresql":
+                cursor.execute(f"{head}= ANY(%s){tail}", [*params, list(chunk)])
+            else:
+                marks = ", ".join(["%s"] * len(chunk))
+                cursor.execute(f"{head}IN ({marks}){tail}", [*params, *chunk])
+            logged += (row[0] for row in cursor.fetchall())
+    return sorted(logged)
+
+
+@transaction.atomic
+def tickets_bulk_change_status(
+    *, tickets: Any, actor: User | None, status: Status, locked: bool = False
+) -> list[int]:
+    """``ticket_change_status`` for many tickets in a few statements: the rows are
+    locked, logged with one ``INSERT ... SELECT`` and moved with one UPDATE (per
+    slice of ids), and their consequences enqueued as batch tasks in one
+    statement. ``locked``: the caller already holds the rows' locks in this
+    transaction (an automation sweep), so they are not locked again. Returns the
+    ids that changed, in increasing order."""
+    now = timezone.now()
+    ids = _ids_to_change(tickets)
+    if not locked:
+        ids = [row["pk"] for row in _lock_rows(ids)]
+    # Logged first: the statement reads the old status that the UPDATE replaces.
+    ids = _log_status_changes(ids, actor, status, now)
+    if not ids:
+        return []
+    _update_rows(ids, **_status_values(status, now))
     _after_bulk_change(ids, "status", actor)
     return ids
 
