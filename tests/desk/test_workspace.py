@@ -418,7 +418,7 @@ def test_the_workspace_runs_the_same_few_queries_for_5_and_20_messages(
     page = desk.get(ticket_url(ticket)).content.decode()
 
     assert _workspace_queries(desk, ticket) == short
-    assert short <= 16  # session, user, ticket, presence, side panels: see workspace_context
+    assert short <= 13  # session, user, ticket, side panels: see workspace_context
     assert page.count('<li id="message-') == 20
     assert page.count(">log.txt</a>") == 4
 
@@ -450,3 +450,153 @@ def test_agents_find_the_desk_from_the_top_bar_and_the_portal_ticket_page(
     other_client.force_login(customer)
     customer_page = other_client.get(f"/tickets/{ticket.number}/").content.decode()
     assert "/desk/" not in customer_page
+
+
+def _sql(desk, path: str) -> list[str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert desk.get(path).status_code == 200
+    return [q["sql"] for q in captured]
+
+
+def test_opening_a_ticket_again_soon_writes_no_presence(desk, other_client, agent, ticket):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from comptoir.desk.models import TicketPresence
+    from comptoir.desk.services import PRESENCE_REFRESH
+
+    writes = [q for q in _sql(desk, ticket_url(ticket)) if "INSERT" in q or "UPDATE" in q]
+    assert any("desk_ticketpresence" in q for q in writes)  # first view: written
+    first = TicketPresence.objects.get(ticket=ticket, user=agent).seen_at
+
+    again = _sql(desk, ticket_url(ticket))
+    assert not any(
+        "desk_ticketpresence" in q and ("INSERT" in q or "UPDATE" in q or "DELETE" in q)
+        for q in again
+    )
+    assert TicketPresence.objects.get(ticket=ticket, user=agent).seen_at == first
+
+    # Older than the refresh delay (well under the presence window): written again.
+    older = timezone.now() - PRESENCE_REFRESH - timedelta(seconds=1)
+    TicketPresence.objects.filter(ticket=ticket, user=agent).update(seen_at=older)
+    desk.get(ticket_url(ticket))
+    assert TicketPresence.objects.get(ticket=ticket, user=agent).seen_at > older
+
+    # Colleagues see the agent all along, and the agent never sees themself.
+    colleague = AgentFactory(first_name="Inès", last_name="Mercier")
+    other_client.force_login(colleague)
+    seen_by_colleague = text(other_client.get(ticket_url(ticket)))
+    assert f"{agent.display_name} is also viewing this ticket." in seen_by_colleague
+    page = text(desk.get(ticket_url(ticket)))
+    assert "Inès Mercier is also viewing this ticket." in page
+    assert f"{agent.display_name} is also viewing" not in page
+
+
+def test_presence_older_than_the_window_is_written_and_others_not_shown(desk, agent, ticket):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from comptoir.desk import queries
+    from comptoir.desk.models import TicketPresence
+
+    gone = AgentFactory(first_name="Ancien")
+    long_ago = timezone.now() - queries.PRESENCE_WINDOW - timedelta(seconds=1)
+    TicketPresence.objects.create(ticket=ticket, user=gone, seen_at=long_ago)
+    TicketPresence.objects.create(ticket=ticket, user=agent, seen_at=long_ago)
+    read = queries.followers_and_presence(ticket, agent)
+    assert read.own_seen_at is None and read.others == []
+    page = text(desk.get(ticket_url(ticket)))
+    assert "is also viewing this ticket." not in page
+    assert TicketPresence.objects.get(ticket=ticket, user=agent).seen_at > long_ago
+    now = timezone.now()
+    assert queries.followers_and_presence(ticket, agent, now).own_seen_at is not None
+
+
+def test_macros_are_kept_with_the_configuration_and_follow_their_changes(
+    desk, agent, ticket, settings
+):
+    settings.COMPTOIR_CONFIG_CACHE_SECONDS = 60
+    colleague = AgentFactory()
+    Macro.objects.create(name="Shared one", body_html="<p>Hello</p>")
+    Macro.objects.create(name="Not mine", owner=colleague, body_html="<p>x</p>")
+    page = desk.get(ticket_url(ticket)).content.decode()
+    assert "Shared one" in page and "Not mine" not in page
+    assert not any("desk_macro" in q for q in _sql(desk, ticket_url(ticket)))
+
+    mine = Macro.objects.create(name="Mine now", owner=agent, body_html="<p>y</p>")
+    page = desk.get(ticket_url(ticket)).content.decode()
+    assert "Mine now" in page
+    mine.active = False
+    mine.save()
+    assert "Mine now" not in desk.get(ticket_url(ticket)).content.decode()
+    Macro.objects.filter(name="Shared one").delete()
+    assert "Shared one" not in desk.get(ticket_url(ticket)).content.decode()
+
+
+def test_the_hours_panel_reads_no_contract_when_the_organisation_has_none(desk, customer, settings):
+    from datetime import date
+
+    from comptoir.accounts.models import Membership
+    from comptoir.contracts import services as contract_services
+    from tests.factories import OrganisationFactory
+
+    settings.COMPTOIR_CONFIG_CACHE_SECONDS = 60
+    org = OrganisationFactory()
+    Membership.objects.create(user=customer, organisation=org)
+    ticket = make_ticket(customer, organisation=org, language="en")
+    page = desk.get(ticket_url(ticket)).content.decode()
+    assert "No active contract for this organisation" in page
+    assert not any("contracts_contract" in q for q in _sql(desk, ticket_url(ticket)))
+
+    # A new contract shows at once (the kept contracts follow their changes).
+    contract_services.contract_create(organisation_id=org.pk, start=date(2020, 1, 1), minutes=120)
+    page = desk.get(ticket_url(ticket)).content.decode()
+    assert "Balance of the organisation" in page
+    assert "No active contract" not in page
+
+
+def test_requester_and_linked_tickets_come_in_one_read(agent, customer, ticket):
+    from comptoir.desk import queries
+
+    others = [make_ticket(customer, subject=f"Other {i}") for i in range(3)]
+    far = make_ticket()
+    TicketLink.objects.create(first=ticket, second=far)
+    TicketLink.objects.create(first=ticket, second=others[0])
+    TicketLink.objects.create(first=others[1], second=others[2])  # not this ticket's
+    theirs, links = queries.requester_and_linked_tickets(agent, ticket)
+    assert [t.pk for t in theirs] == [t.pk for t in queries.requester_tickets(agent, ticket)]
+    assert [t.pk for t in links] == [t.pk for t in queries.linked_tickets(agent, ticket)]
+    assert {t.pk for t in links} == {far.pk, others[0].pk}
+    assert all(t.status.label for t in theirs + links)
+
+
+def test_the_kept_reply_form_is_only_used_while_fresh(desk, agent, ticket, settings):
+    settings.COMPTOIR_CONFIG_CACHE_SECONDS = 60  # the fresh form's HTML kept
+    macro = Macro.objects.create(
+        name="Waiting", body_html="<p>Hi</p>", set_status=Status.objects.get(slug="waiting")
+    )
+    plain = form(desk.get(ticket_url(ticket))).values
+    assert plain["then_status"] == [""] and plain["body"] == [""]
+
+    filled = form(desk.get(ticket_url(ticket), {"macro": macro.pk})).values
+    assert filled["then_status"] == [str(macro.set_status_id)]
+    assert filled["body"] == ["<p>Hi</p>"]
+
+    again = desk.get(ticket_url(ticket))
+    assert form(again).values["then_status"] == [""]
+    # Rendered as the template's own fields write it.
+    from comptoir.desk.forms import ReplyForm
+    from comptoir.desk.templatetags.desk_tags import field_block
+
+    fresh = ReplyForm(initial={"seen_message": 0})
+    for name in ("body", "attachments", "then_status", "set_type", "set_priority", "set_group"):
+        assert field_block(fresh[name]) in again.content.decode()
+
+    sent = desk.post(url(ticket, "reply"), reply_data(ticket, "", then_status=""))
+    assert sent.status_code == 400
+    assert "has-error" in sent.content.decode()

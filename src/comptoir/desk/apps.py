@@ -10,8 +10,9 @@ class DeskConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
+        from .models import Macro
         from .reference import MODELS, forget_reference
 
-        for model in MODELS:
+        for model in (*MODELS, Macro):
             post_save.connect(forget_reference, sender=model, dispatch_uid=f"desk-ref-{model}")
             post_delete.connect(forget_reference, sender=model, dispatch_uid=f"desk-ref-d-{model}")

@@ -102,10 +102,18 @@ class ReplyForm(QuickSelects, RichTextMixin):
             field = _optional(fields[name], unchanged)  # type: ignore[arg-type]
             field.queryset = queryset
         ref = ref or reference()
+        self.ref = ref
         _offer(fields["then_status"], ref.active_statuses, ref=ref, key="statuses")
         _offer(fields["set_type"], ref.active_types, ref=ref, key="types")
         _offer(fields["set_priority"], ref.active_priorities, ref=ref, key="priorities")
         _offer(fields["set_group"], ref.groups, ref=ref, key="groups")
+
+    def kept_html(self, part: str, render: Callable[[], SafeString]) -> SafeString:
+        """``render()``, kept with the reference data while the form is fresh
+        (unbound, no macro filled in): then it is the same on every ticket."""
+        if self.is_bound or set(self.initial) - {"seen_message"}:
+            return render()
+        return keep_html(self.ref, ("reply", part, get_language()), render)
 
     def changes(self) -> dict[str, Any]:
         """Ticket fields to change with the message."""

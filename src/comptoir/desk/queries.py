@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     Case,
     CharField,
@@ -394,10 +395,20 @@ def saved_views_and_profile(user: User) -> tuple[list[SavedView], DeskAgentProfi
 def usable_macros(user: User, *, related: bool = True) -> list[Macro]:
     """Shared macros and the agent's own, active ones only; with the rows
     they set (``related``), else their ids only (the ticket page)."""
+    if not related:
+        from comptoir.tickets.services import config_cached
+
+        # Macros are configuration: kept with it (emptied when one is saved).
+        every = config_cached("desk:active-macros", _active_macros)
+        return [m for m in every if m.owner_id is None or m.owner_id == user.pk][:MAX_MACROS]
     macros = Macro.objects.filter(Q(owner__isnull=True) | Q(owner=user), active=True)
-    if related:
-        macros = macros.select_related("set_status", "set_type", "set_priority", "set_group")
+    macros = macros.select_related("set_status", "set_type", "set_priority", "set_group")
     return list(macros[:MAX_MACROS])
+
+
+def _active_macros() -> list[Macro]:
+    """Every active macro, shared and personal, in their order (a few per agent)."""
+    return list(Macro.objects.filter(active=True))
 
 
 def editable_macros(user: User) -> QuerySet[Macro]:
@@ -496,6 +507,35 @@ def linked_tickets(user: User, ticket: Ticket) -> list[Ticket]:
     return with_reference(list(linked), reference())
 
 
+def requester_and_linked_tickets(user: User, ticket: Ticket) -> tuple[list[Ticket], list[Ticket]]:
+    """``requester_tickets`` and ``linked_tickets``, in one query (each part
+    keeps its own plan and limit) where the database allows a limit inside a
+    UNION, else in two."""
+    if not connection.features.supports_slicing_ordering_in_compound:
+        return requester_tickets(user, ticket), linked_tickets(user, ticket)
+    others = (
+        TicketLink.objects.filter(Q(first=ticket) | Q(second=ticket))
+        .annotate(other=Case(When(first=ticket, then=F("second_id")), default=F("first_id")))
+        .values("other")
+    )
+    theirs = (
+        visible_tickets(user)
+        .filter(requester_id=ticket.requester_id)
+        .exclude(pk=ticket.pk)
+        .annotate(kind=Value(0))
+        .order_by("-updated_at")[:OTHER_TICKETS]
+    )
+    linked = visible_tickets(user).filter(pk__in=others).annotate(kind=Value(1)).order_by()
+    rows = with_reference(list(theirs.union(linked, all=True)), reference())
+    found: tuple[list[Ticket], list[Ticket]] = ([], [])
+    for row in rows:
+        found[row.kind].append(row)  # type: ignore[attr-defined]
+    # Ordered here: a UNION keeps no order of its parts.
+    found[0].sort(key=lambda t: t.updated_at, reverse=True)
+    found[1].sort(key=lambda t: t.number)
+    return found
+
+
 @dataclass(frozen=True)
 class Presence:
     name: str
@@ -506,6 +546,22 @@ def followers_and_present(
     ticket: Ticket, user: User, now: datetime | None = None
 ) -> tuple[list[User], list[Presence]]:
     """``followers`` and ``others_present``, in one query."""
+    found = followers_and_presence(ticket, user, now)
+    return found.followers, found.others
+
+
+@dataclass(frozen=True)
+class PresenceRead:
+    """Followers, the other agents on the ticket, and when ``user``'s own
+    presence was last written (None when not within ``PRESENCE_WINDOW``)."""
+
+    followers: list[User]
+    others: list[Presence]
+    own_seen_at: datetime | None
+
+
+def followers_and_presence(ticket: Ticket, user: User, now: datetime | None = None) -> PresenceRead:
+    """Followers, other agents present and the viewer's own presence, in one query."""
     now = now or timezone.now()
     columns = ("kind", "by_time", "by_name", "user_id", "first", "last", "email", "typing")
     follows = (
@@ -522,12 +578,13 @@ def followers_and_present(
         .order_by()
         .values_list(*columns)
     )
+    # The viewer's own row comes as kind 2, its time in by_time (only it has one).
+    own = Q(user=user)
     present = (
         TicketPresence.objects.filter(ticket=ticket, seen_at__gte=now - PRESENCE_WINDOW)
-        .exclude(user=user)
         .annotate(
-            kind=Value(1),
-            by_time=Value(None, output_field=DateTimeField()),
+            kind=Case(When(own, then=Value(2)), default=Value(1)),
+            by_time=Case(When(own, then=F("seen_at")), default=None, output_field=DateTimeField()),
             by_name=F("user__first_name"),
             first=F("user__first_name"),
             last=F("user__last_name"),
@@ -539,15 +596,19 @@ def followers_and_present(
     )
     users: list[User] = []
     others: list[Presence] = []
+    own_seen_at: datetime | None = None
     rows = follows.union(present, all=True).order_by("kind", "by_time", "by_name")
-    for kind, _time, _name, user_id, first, last, email, typing_at in rows:
+    for kind, by_time, _name, user_id, first, last, email, typing_at in rows:
+        if kind == 2:
+            own_seen_at = by_time
+            continue
         person = User(pk=user_id, first_name=first, last_name=last, email=email)
         if kind == 0:
             users.append(person)
         else:
             typing = typing_at is not None and typing_at >= now - TYPING_WINDOW
             others.append(Presence(person.display_name, typing))
-    return users, others
+    return PresenceRead(users, others, own_seen_at)
 
 
 def others_present(ticket: Ticket, user: User, now: datetime | None = None) -> list[Presence]:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,6 +23,10 @@ from .queries import can_manage_shared
 MAX_VIEWS = 50
 # Presence rows older than this are deleted when the ticket is next opened.
 PRESENCE_KEEP = timedelta(hours=12)
+# Opening a ticket again within this long writes no presence: other agents see
+# the viewer until PRESENCE_WINDOW (90 s) after the last write, so at most this
+# much less than after the last view (the open page refreshes it anyway).
+PRESENCE_REFRESH = timedelta(seconds=20)
 # What a saved view keeps from the URL: filters and sort, never the page.
 VIEW_SKIP = {"page", "csrfmiddlewaretoken"}
 
@@ -103,6 +107,18 @@ def presence_touch(*, ticket: Ticket, user: User, typing: bool = False) -> None:
         TicketPresence.objects.filter(ticket=ticket, user=user).update(**values)
     # Rows are only added here: clearing the old ones here too keeps them few.
     TicketPresence.objects.filter(ticket=ticket, seen_at__lt=now - PRESENCE_KEEP).delete()
+
+
+def presence_seen(
+    *, ticket: Ticket, user: User, seen_at: datetime | None, now: datetime | None = None
+) -> bool:
+    """Note that ``user`` opened the ticket, unless their presence, last written
+    at ``seen_at``, is more recent than ``PRESENCE_REFRESH``. Whether it wrote."""
+    now = now or timezone.now()
+    if seen_at is not None and now - seen_at < PRESENCE_REFRESH:
+        return False
+    presence_touch(ticket=ticket, user=user)
+    return True
 
 
 def agent_set_away(*, user: User, away: bool) -> DeskAgentProfile:

@@ -30,7 +30,7 @@ from comptoir.sla.queries import ticket_sla_state
 from comptoir.tickets import queries as ticket_queries
 from comptoir.tickets.models import Attachment, FieldType, Message, Ticket
 
-from . import queries
+from . import queries, services
 from .forms import AssignForm, ReplyForm, RequalifyForm, StatusForm, TicketNumberForm
 from .history import ticket_history
 from .macros import PLACEHOLDERS, render_macro
@@ -210,7 +210,10 @@ def workspace_context(
     requalify_form: RequalifyForm | None = None,
     macro: Macro | None = None,
     collision: list[Any] | None = None,
+    opened: bool = False,
 ) -> dict[str, Any]:
+    """The page's context. ``opened``: the agent opened the ticket (not a form
+    coming back), which notes their presence."""
     user = request.user
     ref = reference()
     prefetch_related_objects(
@@ -221,8 +224,13 @@ def workspace_context(
     last_message = messages.last_message
     agents = ref.agents
     macros = queries.usable_macros(user, related=False)
-    followers, present = queries.followers_and_present(ticket, user)
+    presence = queries.followers_and_presence(ticket, user)
+    followers, present = presence.followers, presence.others
+    if opened:
+        # Read before written: the others shown leave the viewer out either way.
+        services.presence_seen(ticket=ticket, user=user, seen_at=presence.own_seen_at)
     organisations = queries.ticket_organisations(ticket)
+    theirs, links = queries.requester_and_linked_tickets(user, ticket)
     return {
         "ticket": ticket,
         "conversation_html": messages.html,
@@ -245,11 +253,11 @@ def workspace_context(
         "number_form": TicketNumberForm(),
         "custom_values": _custom_display(ticket, ref),
         "sla": ticket_sla_state(ticket),
-        "requester_tickets": queries.requester_tickets(user, ticket),
+        "requester_tickets": theirs,
         "requester_organisations": [o for o in organisations if o.requester_member],  # type: ignore[attr-defined]
         "followers": followers,
         "following": any(f.pk == user.pk for f in followers),
-        "links": queries.linked_tickets(user, ticket),
+        "links": links,
         "articles": _related_articles(user, ticket, messages.first_message, tags),
         "present": present,
     }

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import template
 
 from .. import queries
-from ..balance import contract_balance
+from ..balance import contract_balance, helpdesk_today
 from ..durations import format_minutes
 from ..forms import TimeEntryForm
 from ..queries import active_contract, ticket_entries
@@ -28,7 +29,14 @@ def contract_panel(context: template.Context, ticket: Any) -> dict[str, Any]:
     entries. A constant number of queries."""
     from comptoir.desk.widgets import quicken
 
-    contract = active_contract(ticket.organisation_id)
+    day = helpdesk_today()
+    # Most organisations have no contract: the kept list of contracts says so
+    # without a query (the balance needs the contract's own row when it runs).
+    contract = (
+        active_contract(ticket.organisation_id, day)
+        if _contract_runs(ticket.organisation_id, day)
+        else None
+    )
     balance = contract_balance(contract) if contract is not None else None
     entries, count, total = ticket_entries(ticket)
     time_form = context.get("time_form") or TimeEntryForm()
@@ -47,6 +55,23 @@ def contract_panel(context: template.Context, ticket: Any) -> dict[str, Any]:
         "entry_count": count,
         "entry_total": total,
     }
+
+
+def _contract_runs(organisation_id: int | None, day: date) -> bool:
+    """Whether a contract of the organisation runs on ``day``, from the
+    contracts kept with the configuration."""
+    from comptoir.tickets.services import config_cached
+
+    if organisation_id is None:
+        return False
+    contracts = config_cached(
+        "contracts:by-organisation",
+        queries._contracts_by_organisation,
+    )
+    return any(
+        start <= day and (end is None or end >= day)
+        for start, end, *_terms in contracts.get(organisation_id, ())
+    )
 
 
 @register.simple_tag

@@ -107,6 +107,21 @@ def field_block(field: Any, required: bool = False) -> SafeString:
     return mark_safe("".join(parts))
 
 
+@register.simple_tag
+def field_blocks(form: Any, names: str, indent: int = 0) -> SafeString:
+    """``field_block`` of each field named, one a line indented by ``indent``
+    spaces; written once for the same input when the form keeps its HTML
+    (``kept_html``)."""
+    glue = "\n" + " " * indent
+
+    def render() -> SafeString:
+        # Every part is escaped by format_html.
+        return mark_safe(glue.join(field_block(form[name]) for name in names.split()))
+
+    kept = getattr(form, "kept_html", None)
+    return kept(names, render) if kept is not None else render()
+
+
 @register.filter
 def radio_tag(radio: Any) -> SafeString:
     """A radio button's ``<input>``, as ``{{ radio.tag }}`` writes it."""

@@ -18,7 +18,7 @@ from comptoir.tickets import services as ticket_services
 from comptoir.tickets.models import Ticket
 from comptoir.tickets.queries import access_ticket
 
-from .. import queries, services
+from .. import queries
 from ..forms import AssignForm, Mode, ReplyForm, RequalifyForm, StatusForm
 from ..models import Macro
 from ..workspace import workspace_context
@@ -54,11 +54,10 @@ def ticket_detail(request: AgentRequest, number: int) -> HttpResponse:
             % {"old": ticket.reference, "new": merged},
         )
         return redirect("desk:ticket", number=merged)
-    services.presence_touch(ticket=ticket, user=request.user)
     # A macro applied without JavaScript: the page comes back with it filled in.
     wanted = request.GET.get("macro", "")
     macro = _usable_macro(request, int(wanted)) if wanted.isdigit() else None
-    return _render(request, ticket, macro=macro)
+    return _render(request, ticket, macro=macro, opened=True)
 
 
 @agent_required
