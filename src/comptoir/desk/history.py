@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from comptoir.accounts.models import User
@@ -109,14 +110,29 @@ def _entry(event: TicketEvent, labels: _Labels, names: dict[str, str]) -> Entry:
     )
 
 
-def ticket_history(ticket: Ticket, ref: Reference | None = None) -> list[Entry]:
-    """The latest ``MAX_EVENTS`` events of ``ticket``, oldest first, in words:
-    one query for the events, one more when agents were (un)assigned."""
-    events = list(
+def _events_query(ticket: Ticket) -> QuerySet[TicketEvent]:
+    return (
         TicketEvent.objects.filter(ticket=ticket)
         .select_related("actor")
         .order_by("-pk")[:MAX_EVENTS]
     )
+
+
+def ticket_history(ticket: Ticket, ref: Reference | None = None) -> list[Entry]:
+    """The latest ``MAX_EVENTS`` events of ``ticket``, oldest first, in words:
+    one query for the events, one more when agents were (un)assigned."""
+    from .queries import MARK_TICKET, compiled_instances, compiled_query, run_compiled
+
+    compiled = compiled_query(
+        TicketEvent,
+        ("ticket_history", MAX_EVENTS),
+        lambda: _events_query(Ticket(pk=MARK_TICKET)),
+        (MARK_TICKET,),
+    )
+    if compiled is None:
+        events = list(_events_query(ticket))
+    else:
+        events = compiled_instances(compiled, run_compiled(compiled, {MARK_TICKET: ticket.pk}))
     events.reverse()
     labels = _Labels(events, ref or reference())
     names = _field_names()

@@ -3,17 +3,21 @@ the desk's own data (macros, views, followers, links, presence)."""
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db import connection
+from django.core.exceptions import EmptyResultSet
+from django.db import connection, connections, router
 from django.db.models import (
     Case,
     CharField,
     DateTimeField,
     Exists,
     F,
+    Model,
     OuterRef,
     Q,
     QuerySet,
@@ -21,6 +25,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.query import DEFAULT_FETCH_MODE, get_related_populators
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -38,6 +43,137 @@ PRESENCE_WINDOW = timedelta(seconds=90)
 TYPING_WINDOW = timedelta(seconds=20)
 OTHER_TICKETS = 10
 MAX_MACROS = 100
+
+
+# Compiling a query costs more Python than PostgreSQL takes to run it, and the
+# ticket page's reads always have the same shape: their SQL is compiled once
+# per process and shape, from objects whose ids are markers, which are then
+# swapped for the real ids in the parameters (as the portal's side panel does).
+# Markers stay inside the columns' ranges: Django compiles an out-of-range
+# value to an empty condition.
+MARK_TICKET = -7_000_000_101
+MARK_REQUESTER = -7_000_000_102
+MARK_USER = -7_000_000_103
+MARK_ORGANISATION = -7_000_000_104
+MARK_NUMBER = 2_147_000_101  # a positive 32-bit number
+MARK_SINCE = datetime(1901, 2, 3, 4, 5, 6, 789, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    params: tuple[Any, ...]
+    compiler: Any
+    converters: Any
+    alias: str
+
+
+_COMPILED: dict[tuple[Any, ...], _Compiled | None] = {}
+
+
+def compiled_query(
+    model: type[Model],
+    shape: tuple[Any, ...],
+    build: Callable[[], QuerySet[Any, Any]],
+    marks: tuple[Any, ...],
+) -> _Compiled | None:
+    """The SQL of ``build()`` (built with markers), compiled once for ``shape``;
+    None when a marker did not reach the parameters (then not cached as such:
+    the caller runs its queryset)."""
+    alias = router.db_for_read(model)
+    key = (alias, connections[alias].vendor, *shape)
+    try:
+        return _COMPILED[key]
+    except KeyError:
+        pass
+    compiler = build().query.get_compiler(using=alias)
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:  # nobody's tickets: the queryset says so itself
+        _COMPILED[key] = None
+        return None
+    found: _Compiled | None = _Compiled(
+        sql,
+        tuple(params),
+        compiler,
+        compiler.get_converters([column[0] for column in compiler.select[: compiler.col_count]]),
+        alias,
+    )
+    if not set(marks) <= _hashable(params):
+        found = None
+    _COMPILED[key] = found
+    return found
+
+
+def _hashable(params: Any) -> set[Any]:
+    found = set()
+    for p in params:
+        try:
+            found.add(p)
+        except TypeError:  # a list, say
+            continue
+    return found
+
+
+def _swap(param: Any, values: dict[Any, Any]) -> Any:
+    """``param``, or its value when it is a marker (equal to one: an integer
+    may come wrapped, as psycopg's Int4, and keeps its wrapper)."""
+    try:
+        value = values[param]
+    except (KeyError, TypeError):
+        return param
+    if isinstance(param, int) and not isinstance(param, bool):
+        return type(param)(value)
+    return value
+
+
+def run_compiled(compiled: _Compiled, values: dict[Any, Any]) -> list[Any]:
+    """The rows of ``compiled`` with the markers given their ``values``."""
+    real = [_swap(p, values) for p in compiled.params]
+    with connections[compiled.alias].cursor() as cursor:
+        cursor.execute(compiled.sql, real)
+        rows = cursor.fetchall()
+    if compiled.converters:
+        return [tuple(row) for row in compiled.compiler.apply_converters(rows, compiled.converters)]
+    return rows
+
+
+def compiled_instances(compiled: _Compiled, rows: list[Any]) -> list[Any]:
+    """Model objects from the rows of a compiled model query (with its
+    ``select_related`` and annotations), as Django's own iterator makes them."""
+    compiler = compiled.compiler
+    select, klass_info = compiler.select, compiler.klass_info
+    model_cls = klass_info["model"]
+    fields = klass_info["select_fields"]
+    start, end = fields[0], fields[-1] + 1
+    names = [f[0].target.attname for f in select[start:end]]
+    populators = get_related_populators(klass_info, select, compiled.alias, DEFAULT_FETCH_MODE)
+    found = []
+    for row in rows:
+        obj = model_cls.from_db(
+            compiled.alias, names, row[start:end], fetch_mode=DEFAULT_FETCH_MODE
+        )
+        for populator in populators:
+            populator.populate(row, obj)
+        for name, position in compiler.annotation_col_map.items():
+            setattr(obj, name, row[position])
+        found.append(obj)
+    return found
+
+
+def _marked_viewer(user: User) -> User:
+    """``user`` with the user marker for id (what ``visible_tickets`` reads of
+    them is kept)."""
+    marked = copy.copy(user)
+    marked.pk = MARK_USER
+    return marked
+
+
+def _viewer_shape(user: User) -> tuple[Any, ...]:
+    """What decides the shape of ``visible_tickets(user)`` for a desk user."""
+    active = bool(getattr(user, "is_authenticated", False) and user.is_active)
+    agent = active and bool(getattr(user, "is_agent", False))
+    return (active, agent, agent and bool(user.sees_every_ticket))
 
 
 def with_reference(rows: list[Ticket], ref: Reference) -> list[Ticket]:
@@ -321,6 +457,30 @@ def workspace_ticket(user: User, number: int) -> Ticket:
     (planning a ten-table join cost PostgreSQL more than running it)."""
     if not 0 < number < 2**31:
         raise Http404
+    shape = ("workspace_ticket", *_viewer_shape(user))
+    marks = (MARK_NUMBER, MARK_USER) if _names_viewer(user) else (MARK_NUMBER,)
+    compiled = compiled_query(
+        Ticket, shape, lambda: _workspace_ticket_query(_marked_viewer(user), MARK_NUMBER), marks
+    )
+    if compiled is None:
+        ticket = next(iter(_workspace_ticket_query(user, number)), None)
+    else:
+        rows = run_compiled(compiled, {MARK_NUMBER: number, MARK_USER: user.pk})
+        ticket = compiled_instances(compiled, rows)[0] if rows else None
+    if ticket is None:
+        raise Http404
+    with_reference([ticket], reference())
+    return ticket
+
+
+def _names_viewer(user: User) -> bool:
+    """Whether ``visible_tickets(user)`` has the user's id in its SQL (all but
+    the agents who see every ticket)."""
+    active, _agent, every = _viewer_shape(user)
+    return active and not every
+
+
+def _workspace_ticket_query(user: User, number: int) -> QuerySet[Ticket]:
     from comptoir.tickets.services import MERGED_INTO
 
     # Whether it was merged into another ticket (``merged_into``), read with it.
@@ -329,17 +489,13 @@ def workspace_ticket(user: User, number: int) -> Ticket:
         .order_by("-pk")
         .values("new_value")[:1]
     )
-    ticket = (
+    return (
         visible_tickets(user)
         .select_related("requester", "organisation", "assignee", "follows")
         .annotate(merged_into_value=Subquery(merged))
         .filter(number=number)
-        .first()
+        .order_by("pk")[:1]
     )
-    if ticket is None:
-        raise Http404
-    with_reference([ticket], reference())
-    return ticket
 
 
 def merged_into(ticket: Ticket) -> int | None:
@@ -365,6 +521,28 @@ def saved_views(user: User) -> list[SavedView]:
 def saved_views_and_profile(user: User) -> tuple[list[SavedView], DeskAgentProfile]:
     """``saved_views`` and ``agent_profile`` (its ``away`` flag), in one query:
     every desk page shows both."""
+    compiled = compiled_query(
+        SavedView,
+        ("saved_views_and_profile",),
+        lambda: _saved_views_and_profile_query(User(pk=MARK_USER)),
+        (MARK_USER,),
+    )
+    if compiled is None:
+        rows = list(_saved_views_and_profile_query(user))
+    else:
+        rows = run_compiled(compiled, {MARK_USER: user.pk})
+    found: list[SavedView] = []
+    mine = DeskAgentProfile(user=user)
+    # The views in their own order (``SavedView.Meta.ordering``), then the profile.
+    for kind, pk, name, query, away in rows:
+        if kind == 0:
+            found.append(SavedView(pk=pk, owner=user, name=name, query=query))
+        else:
+            mine = DeskAgentProfile(pk=pk, user=user, away=away)
+    return found, mine
+
+
+def _saved_views_and_profile_query(user: User) -> QuerySet[Any, Any]:
     columns = ("kind", "pk", "name", "query", "away")
     # Each part unordered (a compound statement orders the whole only).
     views = (
@@ -379,17 +557,7 @@ def saved_views_and_profile(user: User) -> tuple[list[SavedView], DeskAgentProfi
         .order_by()
         .values_list(*columns)
     )
-    found: list[SavedView] = []
-    mine = DeskAgentProfile(user=user)
-    # The views in their own order (``SavedView.Meta.ordering``), then the profile.
-    for kind, pk, name, query, away in views.union(profile, all=True).order_by(
-        "kind", "name", "pk"
-    ):
-        if kind == 0:
-            found.append(SavedView(pk=pk, owner=user, name=name, query=query))
-        else:
-            mine = DeskAgentProfile(pk=pk, user=user, away=away)
-    return found, mine
+    return views.union(profile, all=True).order_by("kind", "name", "pk")
 
 
 def usable_macros(user: User, *, related: bool = True) -> list[Macro]:
@@ -446,7 +614,24 @@ def requester_tickets(user: User, ticket: Ticket) -> list[Ticket]:
 
 def ticket_tags(ticket: Ticket) -> tuple[list[int], list[int]]:
     """The ids of the ticket's products and of its themes (one query)."""
-    pairs = (
+    compiled = compiled_query(
+        Ticket.products.through,
+        ("ticket_tags",),
+        lambda: _ticket_tags_query(Ticket(pk=MARK_TICKET)),
+        (MARK_TICKET,),
+    )
+    if compiled is None:
+        pairs = list(_ticket_tags_query(ticket))
+    else:
+        pairs = run_compiled(compiled, {MARK_TICKET: ticket.pk})
+    found: tuple[list[int], list[int]] = ([], [])
+    for kind, tag_id in pairs:
+        found[kind].append(tag_id)
+    return found
+
+
+def _ticket_tags_query(ticket: Ticket) -> QuerySet[Any, Any]:
+    return (
         Ticket.products.through.objects.filter(ticket=ticket)
         .annotate(kind=Value(0))
         .values_list("kind", "product_id")  # type: ignore[misc]
@@ -457,28 +642,37 @@ def ticket_tags(ticket: Ticket) -> tuple[list[int], list[int]]:
             all=True,
         )
     )
-    found: tuple[list[int], list[int]] = ([], [])
-    for kind, tag_id in pairs:
-        found[kind].append(tag_id)
-    return found
 
 
 def ticket_organisations(ticket: Ticket) -> list[Organisation]:
     """The requester's organisations (``requester_member``) and the ticket's
     own, which the requester may have left since, by name: one query."""
-    member = Membership.objects.filter(user_id=ticket.requester_id, organisation=OuterRef("pk"))
+    compiled = compiled_query(
+        Organisation,
+        ("ticket_organisations",),
+        lambda: _ticket_organisations_query(MARK_REQUESTER, MARK_ORGANISATION),
+        (MARK_REQUESTER, MARK_ORGANISATION),
+    )
+    if compiled is None:
+        return list(_ticket_organisations_query(ticket.requester_id, ticket.organisation_id or 0))
+    values = {MARK_REQUESTER: ticket.requester_id, MARK_ORGANISATION: ticket.organisation_id or 0}
+    return compiled_instances(compiled, run_compiled(compiled, values))
+
+
+def _ticket_organisations_query(requester_id: int, organisation_id: int) -> QuerySet[Organisation]:
+    member = Membership.objects.filter(user_id=requester_id, organisation=OuterRef("pk"))
     # The ids as one set (not "member OR the ticket's": that reads every
     # organisation), so that the primary key finds the few rows.
     ids = (
-        Membership.objects.filter(user_id=ticket.requester_id)
+        Membership.objects.filter(user_id=requester_id)
         .order_by()
         .values("organisation_id")
         .union(
-            Organisation.objects.filter(pk=ticket.organisation_id or 0).order_by().values("pk"),
+            Organisation.objects.filter(pk=organisation_id).order_by().values("pk"),
             all=True,
         )
     )
-    return list(
+    return (
         Organisation.objects.annotate(requester_member=Exists(member))
         .filter(pk__in=ids)
         .order_by("name")
@@ -513,6 +707,31 @@ def requester_and_linked_tickets(user: User, ticket: Ticket) -> tuple[list[Ticke
     UNION, else in two."""
     if not connection.features.supports_slicing_ordering_in_compound:
         return requester_tickets(user, ticket), linked_tickets(user, ticket)
+    marks = (MARK_TICKET, MARK_REQUESTER)
+    compiled = compiled_query(
+        Ticket,
+        ("requester_and_linked", OTHER_TICKETS, *_viewer_shape(user)),
+        lambda: _requester_and_linked_query(
+            _marked_viewer(user), Ticket(pk=MARK_TICKET, requester_id=MARK_REQUESTER)
+        ),
+        (*marks, MARK_USER) if _names_viewer(user) else marks,
+    )
+    if compiled is None:
+        tickets = list(_requester_and_linked_query(user, ticket))
+    else:
+        values = {MARK_TICKET: ticket.pk, MARK_REQUESTER: ticket.requester_id, MARK_USER: user.pk}
+        tickets = compiled_instances(compiled, run_compiled(compiled, values))
+    rows = with_reference(tickets, reference())
+    found: tuple[list[Ticket], list[Ticket]] = ([], [])
+    for row in rows:
+        found[row.kind].append(row)  # type: ignore[attr-defined]
+    # Ordered here: a UNION keeps no order of its parts.
+    found[0].sort(key=lambda t: t.updated_at, reverse=True)
+    found[1].sort(key=lambda t: t.number)
+    return found
+
+
+def _requester_and_linked_query(user: User, ticket: Ticket) -> QuerySet[Ticket]:
     others = (
         TicketLink.objects.filter(Q(first=ticket) | Q(second=ticket))
         .annotate(other=Case(When(first=ticket, then=F("second_id")), default=F("first_id")))
@@ -526,14 +745,7 @@ def requester_and_linked_tickets(user: User, ticket: Ticket) -> tuple[list[Ticke
         .order_by("-updated_at")[:OTHER_TICKETS]
     )
     linked = visible_tickets(user).filter(pk__in=others).annotate(kind=Value(1)).order_by()
-    rows = with_reference(list(theirs.union(linked, all=True)), reference())
-    found: tuple[list[Ticket], list[Ticket]] = ([], [])
-    for row in rows:
-        found[row.kind].append(row)  # type: ignore[attr-defined]
-    # Ordered here: a UNION keeps no order of its parts.
-    found[0].sort(key=lambda t: t.updated_at, reverse=True)
-    found[1].sort(key=lambda t: t.number)
-    return found
+    return theirs.union(linked, all=True)
 
 
 @dataclass(frozen=True)
@@ -563,6 +775,40 @@ class PresenceRead:
 def followers_and_presence(ticket: Ticket, user: User, now: datetime | None = None) -> PresenceRead:
     """Followers, other agents present and the viewer's own presence, in one query."""
     now = now or timezone.now()
+    since = now - PRESENCE_WINDOW
+    compiled = compiled_query(
+        TicketFollower,
+        ("followers_and_presence",),
+        lambda: _followers_and_presence_query(
+            Ticket(pk=MARK_TICKET), User(pk=MARK_USER), MARK_SINCE
+        ),
+        (MARK_TICKET, MARK_USER, MARK_SINCE),
+    )
+    if compiled is None:
+        rows = list(_followers_and_presence_query(ticket, user, since))
+    else:
+        rows = run_compiled(
+            compiled, {MARK_TICKET: ticket.pk, MARK_USER: user.pk, MARK_SINCE: since}
+        )
+    users: list[User] = []
+    others: list[Presence] = []
+    own_seen_at: datetime | None = None
+    for kind, by_time, _name, user_id, first, last, email, typing_at in rows:
+        if kind == 2:
+            own_seen_at = by_time
+            continue
+        person = User(pk=user_id, first_name=first, last_name=last, email=email)
+        if kind == 0:
+            users.append(person)
+        else:
+            typing = typing_at is not None and typing_at >= now - TYPING_WINDOW
+            others.append(Presence(person.display_name, typing))
+    return PresenceRead(users, others, own_seen_at)
+
+
+def _followers_and_presence_query(
+    ticket: Ticket, user: User, since: datetime
+) -> QuerySet[Any, Any]:
     columns = ("kind", "by_time", "by_name", "user_id", "first", "last", "email", "typing")
     follows = (
         TicketFollower.objects.filter(ticket=ticket)
@@ -581,7 +827,7 @@ def followers_and_presence(ticket: Ticket, user: User, now: datetime | None = No
     # The viewer's own row comes as kind 2, its time in by_time (only it has one).
     own = Q(user=user)
     present = (
-        TicketPresence.objects.filter(ticket=ticket, seen_at__gte=now - PRESENCE_WINDOW)
+        TicketPresence.objects.filter(ticket=ticket, seen_at__gte=since)
         .annotate(
             kind=Case(When(own, then=Value(2)), default=Value(1)),
             by_time=Case(When(own, then=F("seen_at")), default=None, output_field=DateTimeField()),
@@ -594,21 +840,7 @@ def followers_and_presence(ticket: Ticket, user: User, now: datetime | None = No
         .order_by()
         .values_list(*columns)
     )
-    users: list[User] = []
-    others: list[Presence] = []
-    own_seen_at: datetime | None = None
-    rows = follows.union(present, all=True).order_by("kind", "by_time", "by_name")
-    for kind, by_time, _name, user_id, first, last, email, typing_at in rows:
-        if kind == 2:
-            own_seen_at = by_time
-            continue
-        person = User(pk=user_id, first_name=first, last_name=last, email=email)
-        if kind == 0:
-            users.append(person)
-        else:
-            typing = typing_at is not None and typing_at >= now - TYPING_WINDOW
-            others.append(Presence(person.display_name, typing))
-    return PresenceRead(users, others, own_seen_at)
+    return follows.union(present, all=True).order_by("kind", "by_time", "by_name")
 
 
 def others_present(ticket: Ticket, user: User, now: datetime | None = None) -> list[Presence]:

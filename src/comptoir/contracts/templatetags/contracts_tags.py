@@ -6,6 +6,8 @@ from datetime import date
 from typing import Any
 
 from django import template
+from django.utils import timezone, translation
+from django.utils.safestring import SafeString, mark_safe
 
 from .. import queries
 from ..balance import contract_balance, helpdesk_today
@@ -39,9 +41,13 @@ def contract_panel(context: template.Context, ticket: Any) -> dict[str, Any]:
     )
     balance = contract_balance(contract) if contract is not None else None
     entries, count, total = ticket_entries(ticket)
-    time_form = context.get("time_form") or TimeEntryForm()
-    # Its fields written in Python, as the rest of the desk's ticket page.
-    quicken(time_form)
+    time_form = context.get("time_form")
+    if time_form is None:
+        time_fields = _fresh_time_fields()
+    else:
+        # Its fields written in Python, as the rest of the desk's ticket page.
+        quicken(time_form)
+        time_fields = _time_fields(time_form)
     return {
         "ticket": ticket,
         "user": context.get("user"),
@@ -51,10 +57,45 @@ def contract_panel(context: template.Context, ticket: Any) -> dict[str, Any]:
         "no_hours_left": balance is not None and balance <= 0,
         "low": contract is not None and 0 < (balance or 0) < contract.low_threshold,
         "time_form": time_form,
+        "time_fields": time_fields,
         "entries": entries,
         "entry_count": count,
         "entry_total": total,
     }
+
+
+def _time_fields(form: TimeEntryForm) -> SafeString:
+    """The form's four fields, as the panel lays them out."""
+    from comptoir.desk.templatetags.desk_tags import field_block
+
+    blocks = (
+        field_block(form["duration"], True),
+        field_block(form["day"], True),
+        field_block(form["billable"]),
+        field_block(form["note"]),
+    )
+    # Every part is escaped by field_block.
+    return mark_safe("\n    ".join(blocks))
+
+
+# An untouched form is the same on every ticket: only the language and today's
+# date (its initial day) change it. Written once for each of those.
+_FRESH_TIME_FIELDS: dict[tuple[str, str], SafeString] = {}
+
+
+def _fresh_time_fields() -> SafeString:
+    from comptoir.desk.widgets import quicken
+
+    key = (translation.get_language() or "", timezone.localdate().isoformat())
+    html = _FRESH_TIME_FIELDS.get(key)
+    if html is None:
+        form = TimeEntryForm()
+        quicken(form)
+        html = _time_fields(form)
+        if len(_FRESH_TIME_FIELDS) > 32:
+            _FRESH_TIME_FIELDS.clear()  # yesterday's forms
+        _FRESH_TIME_FIELDS[key] = html
+    return html
 
 
 def _contract_runs(organisation_id: int | None, day: date) -> bool:
