@@ -5,6 +5,7 @@ small query."""
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.urls import reverse
 
 from comptoir.accounts.models import Role
@@ -171,3 +172,68 @@ def test_recency_windows_find_what_the_whole_index_finds(agent, customer, monkey
     assert answers((), 3)["relance"][1:] == (3, True)
     assert answers((2, 4), 100)["relance"][1:] == (6, False)
     postgres.reset_caches()
+
+
+def test_recency_windows_agree_on_ties_and_skipped_windows(agent, customer, monkeypatch):
+    """Documents updated together (one bulk change) share ``updated_at``: every
+    window, wide or narrow, tried or skipped, and the whole index give the same
+    hits in the same order, and the same capped count."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from comptoir.search.models import SearchDocument
+
+    ages = [0, 0, 0, 1, 1, 1, 1, 2, 2, 3, 3, 3]
+    tickets = [make_ticket(customer, subject="Relance dossier") for _ in ages]
+    now = timezone.now()
+    for age, ticket in zip(ages, tickets, strict=True):
+        SearchDocument.objects.filter(kind="ticket", object_id=ticket.pk).update(
+            updated_at=now - timedelta(days=age)
+        )
+    # The same text everywhere: the newest first, then the highest id.
+    newest = [t.pk for t in sorted(tickets, key=lambda t: (ages[tickets.index(t)], -t.pk))]
+
+    def answer(windows, cap, ranked, fill, walk_share=postgres.WALK_SHARE):
+        monkeypatch.setattr(postgres, "WINDOWS", windows)
+        monkeypatch.setattr(postgres, "WALK_SHARE", walk_share)
+        monkeypatch.setattr(postgres, "CANDIDATES", cap)
+        monkeypatch.setattr(postgres, "RANKED", ranked)
+        monkeypatch.setattr(postgres, "FILL", fill)
+        monkeypatch.setattr(sqlite, "CANDIDATES", cap)
+        postgres.reset_caches()
+        page = services.search_kinds(user=agent, query="relance", kinds=["ticket"], limit=20)
+        hits = page["ticket"]
+        return [hit.object_id for hit in hits.hits], hits.total, hits.capped
+
+    for cap in (2, 5, 100):
+        for ranked in (2, 300):
+            whole = answer((), cap, ranked, postgres.FILL)
+            for fill in (postgres.FILL, 0.7, 0.01):
+                for windows in ((1,), (2, 4, 6), (1, 5, 8), (4, 7, 20)):
+                    # Windows read from their newest document, or through the index.
+                    for walk_share in (0.0, 2.0):
+                        assert answer(windows, cap, ranked, fill, walk_share) == whole
+            if connection.vendor == "postgresql":
+                # The most recent matches are ranked, ties settled by the id.
+                assert whole[0] == newest[: min(cap + 1, ranked)]
+            assert whole[1:] == (min(cap, len(ages)), cap < len(ages))
+    postgres.reset_caches()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL planner settings")
+def test_planner_settings_of_the_search_stay_in_its_statement(agent, customer):
+    make_ticket(customer, subject="Relance dossier")
+
+    def settings():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT current_setting('jit'), current_setting('max_parallel_workers_per_gather')"
+            )
+            return cursor.fetchone()
+
+    before = settings()
+    pages = services.search_kinds(user=agent, query="relance", kinds=["ticket", "article"])
+    assert pages["ticket"].total == 1
+    assert settings() == before

@@ -180,7 +180,8 @@ def search_kinds(
     One search query per kind (plus, for a customer, their ticket ids; and for
     articles when nothing matched, one allowing typos), one per kind to fetch
     the hits. On PostgreSQL a query text seen for the first time by the process
-    costs one more (its tsqueries), and so does, every few minutes, finding
+    costs one more (its tsqueries), and one more again for an agent's search
+    of tickets (how common its words are), and so does, every few minutes, finding
     where the recency windows start (``backends.postgres``).
     """
     wanted = tuple(kinds)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from functools import lru_cache
 from typing import Any
@@ -141,12 +142,21 @@ def _headline(column: str, options: str) -> str:
 # with the GIN bitmap, so only the rows in both are read); the window widens
 # only when it held fewer than ``CANDIDATES``. Same answer, since every
 # document outside a window is older than every one inside.
-WINDOWS = (20_000, 100_000)
-# A wider window is tried only when the narrower one's matches, scaled to its
-# size, promise this many times what is needed; else the whole index is read
-# at once (a rarer word: reading a wide range that comes back short costs more
-# than it saves).
+# The first is small: a very common word (in most tickets) fills it, and
+# PostgreSQL then reads a couple of thousand rows instead of 20,000. A window
+# that the word's estimated share of documents (``_share``) does not promise
+# to fill is not tried at all: reading it would only tell as much.
+WINDOWS = (2_000, 20_000, 100_000)
+# A wider window is tried only when the matches of the widest narrower one that
+# ran, scaled to its size, promise this many times what is needed; else the
+# whole index is read at once (a rarer word: reading a wide range that comes
+# back short costs more than it saves).
 FILL = 1.2
+# A word estimated in this share of documents or more is common: reading each
+# window from its newest document (each one's vector checked, about 4 µs) stops
+# after a few thousand rows, and a window bounds what a wrong estimate costs.
+# A rarer word is found through the GIN index, where only matches are read.
+WALK_SHARE = 0.1
 # Where each window starts moves slowly (documents updated since only widen
 # it): looked up again after this many seconds.
 WINDOW_REFRESH = 600.0
@@ -176,20 +186,43 @@ def _window_starts() -> list[tuple[int, Any]]:
     return starts
 
 
+@lru_cache(maxsize=1024)
+def _share(match_text: str) -> float:
+    """The planner's estimate of the share of documents that ``match_text``
+    matches (from the column's statistics: most common lexemes and their
+    frequencies). Kept per process, like ``_tsqueries``."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "EXPLAIN (FORMAT JSON) SELECT 1 FROM search_searchdocument d "
+            "WHERE d.vector @@ %s::tsquery UNION ALL SELECT 1 FROM search_searchdocument",
+            [match_text],
+        )
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    matching, documents = (child["Plan Rows"] for child in plan[0]["Plan"]["Plans"])
+    return float(matching) / max(float(documents), 1.0)
+
+
 def reset_caches() -> None:
     """Forget what is kept per process (tests counting queries start from nothing)."""
     _tsqueries.cache_clear()
+    _share.cache_clear()
     _starts.update(at=None, starts=[])
 
 
-def _windowed(scan: str, params: list[Any], starts: list[tuple[int, Any]]) -> tuple[str, list[Any]]:
+def _windowed(
+    scan: str, params: list[Any], starts: list[tuple[int, Any]], walk: bool = False
+) -> tuple[str, list[Any]]:
     """The ``cand`` CTE over ``scan`` (a select of matching documents): the
     ``CANDIDATES + 1`` most recently updated, trying each window of ``starts``
     before the whole index. A window runs only when every narrower one came
-    back short, and, but for the whole index, when the previous one promises
-    to fill it (``FILL``): conditions on those alone, so PostgreSQL skips the
-    scan when they are false. ``cand`` is the widest window that ran (each
-    holds the narrower ones)."""
+    back short, and, but for the whole index, when the widest narrower one
+    that found anything promises to fill it (``FILL``): conditions on those
+    alone, so PostgreSQL skips the scan when they are false. ``cand`` is the
+    widest window that ran (each holds the narrower ones). ``walk``: the word
+    is common, PostgreSQL may read each window from its newest document and
+    stop when it has enough."""
     limit = CANDIDATES + 1
     parts, out = [], []
     bounds: list[tuple[int, Any] | None] = [*starts, None]
@@ -200,17 +233,26 @@ def _windowed(scan: str, params: list[Any], starts: list[tuple[int, Any]]) -> tu
         if bound is not None:
             window = "AND d.updated_at >= %s"
             if i > 0:
-                previous = bounds[i - 1]
-                assert previous is not None
-                gate.append(f"(SELECT count(*) FROM w{i - 1}) * %s >= %s")
-                gate_params += [bound[0], FILL * limit * previous[0]]
-        # Sorted on an expression, not the column: ordered by the btree, the
+                # The widest narrower window that found anything (one that was
+                # skipped found nothing; so did a narrower one then).
+                promises = [f"NULLIF((SELECT count(*) FROM w{j}), 0) * %s" for j in range(i)]
+                gate.append(f"COALESCE({', '.join(reversed(promises))}, 0) >= %s")
+                gate_params += [*(bound[0] / starts[j][0] for j in reversed(range(i)))]
+                gate_params.append(FILL * limit)
+        # Sorted on an expression, not the column (unless ``walk``, within a
+        # window, which bounds the walk): ordered by the btree, the
         # planner would walk the documents from the newest and check each one's
         # vector until enough matched (it underrates that check: seconds for a
-        # word in 1 % of a million tickets).
+        # word in 1 % of a million tickets). The id settles ties (documents
+        # updated by one bulk change share ``updated_at``), so that every window
+        # and the whole index pick the same documents (the ranked ones and the
+        # page's order below are settled the same way).
+        newest = (
+            "d.updated_at" if walk and bound is not None else "d.updated_at + interval '0 seconds'"
+        )
         parts.append(
             f"""w{i} AS MATERIALIZED ({scan} {window} AND {" AND ".join(gate) or "true"}
-                ORDER BY d.updated_at + interval '0 seconds' DESC LIMIT %s)"""
+                ORDER BY {newest} DESC, d.id DESC LIMIT %s)"""
         )
         out += [*params, *([bound[1]] if bound is not None else []), *gate_params, limit]
     wider = lambda i: " AND ".join(  # noqa: E731
@@ -221,6 +263,16 @@ def _windowed(scan: str, params: list[Any], starts: list[tuple[int, Any]]) -> tu
         for i in range(len(bounds))
     )
     return ",\n".join([*parts, f"cand AS MATERIALIZED ({union})"]), out
+
+
+# Sent in the statement's own string: one round trip, and, out of a transaction
+# block, one implicit transaction, so nothing outlives the statement (inside a
+# transaction block, the settings last until its end). The wider windows are
+# costed as if they ran, over hundreds of thousands of rows for a common word:
+# the plan's total cost then turns on JIT compilation (about 60 ms) and
+# parallel workers started for scans that their gate skips (about 40 ms each),
+# though what runs reads a few thousand rows at most.
+PLAN = "SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0; "
 
 
 class PostgresBackend:
@@ -304,7 +356,7 @@ class PostgresBackend:
                 cand AS MATERIALIZED (
                     SELECT m.id, m.object_id, m.updated_at FROM matched m
                     WHERE {"m.object_id IN (" + scope.ids[0] + ")" if scope.ids else "true"}
-                    ORDER BY m.updated_at DESC LIMIT %s
+                    ORDER BY m.updated_at DESC, m.id DESC LIMIT %s
                 )"""
             params += [*condition_params, *(scope.ids[1] if scope.ids else ()), CANDIDATES + 1]
         else:
@@ -322,7 +374,11 @@ class PostgresBackend:
                 WHERE d.kind = %s AND {where} {condition}"""
             scan_params = [scope.kind, *params, *condition_params]
             starts = _window_starts() if scope.id_list is None else []
-            cand, params = _windowed(scan, scan_params, starts)
+            share = _share(match_text) if starts else 0.0
+            walk = share >= WALK_SHARE
+            if not walk:
+                starts = [w for w in starts if w[0] * share >= FILL * (CANDIDATES + 1)]
+            cand, params = _windowed(scan, scan_params, starts, walk)
         params += [*q_params, plain_words, language, limit]
         excerpt = (
             _headline("body", 'MaxWords=40, MinWords=15, MaxFragments=2, FragmentDelimiter=" … "')
@@ -341,24 +397,28 @@ class PostgresBackend:
                         + 0.05 / (1 + extract(epoch from now() - d.updated_at) / 86400 / 180)
                        ) AS score,
                        {QUERY_CASE} AS q
-                FROM (SELECT * FROM cand ORDER BY updated_at DESC LIMIT {RANKED}) c
+                FROM (SELECT * FROM cand ORDER BY updated_at DESC, id DESC LIMIT {RANKED}) c
                 JOIN search_searchdocument d ON d.id = c.id CROSS JOIN q
             ),
             best AS (
                 SELECT DISTINCT ON (s.object_id) s.*,
                        max(s.score) OVER (PARTITION BY s.object_id) AS best
                 FROM scored s
-                ORDER BY s.object_id, (s.language = %s) DESC, s.score DESC
+                ORDER BY s.object_id, (s.language = %s) DESC, s.score DESC, s.id
             ),
-            page AS (SELECT * FROM best ORDER BY best DESC, updated_at DESC LIMIT %s)
+            page AS (
+                SELECT * FROM best ORDER BY best DESC, updated_at DESC, object_id DESC LIMIT %s
+            )
             SELECT t.id, t.kind, t.object_id, t.language, t.title, t.best,
                    {_headline("title", "HighlightAll=true")}, {excerpt},
                    (SELECT count(DISTINCT object_id) FROM cand)
             FROM (SELECT p.*, {_headline_config()} AS cfg FROM page p) t
-            ORDER BY t.best DESC, t.updated_at DESC
+            ORDER BY t.best DESC, t.updated_at DESC, t.object_id DESC
         """
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(PLAN + sql, params)
+            while cursor.description is None and cursor.nextset():
+                pass
             found = cursor.fetchall()
         if not found:
             return Result(rows=[], total=0, capped=False)
