@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from comptoir.accounts.models import Membership
+from comptoir.core import compiled
 from comptoir.desk import queries
 from comptoir.desk.models import TicketFollower, TicketLink, TicketPresence
 from comptoir.tickets.models import Ticket
@@ -125,7 +126,7 @@ def test_on_postgresql_the_reads_are_compiled_once(world):
     queries.followers_and_presence(ticket, agent)
     queries.ticket_tags(ticket)
     queries.ticket_organisations(ticket)
-    kept = {key[2]: value for key, value in queries._COMPILED.items()}
+    kept = {key[2]: value for key, value in compiled._COMPILED.items()}
     for name in (
         "workspace_ticket",
         "requester_and_linked",

@@ -121,7 +121,12 @@ def _events_query(ticket: Ticket) -> QuerySet[TicketEvent]:
 def ticket_history(ticket: Ticket, ref: Reference | None = None) -> list[Entry]:
     """The latest ``MAX_EVENTS`` events of ``ticket``, oldest first, in words:
     one query for the events, one more when agents were (un)assigned."""
-    from .queries import MARK_TICKET, compiled_instances, compiled_query, run_compiled
+    from comptoir.core.compiled import (
+        MARK_TICKET,
+        compiled_instances,
+        compiled_query,
+        run_compiled,
+    )
 
     compiled = compiled_query(
         TicketEvent,

@@ -438,50 +438,42 @@ def _side_query(ticket: Any, candidates: bool) -> Any:
     )
 
 
-# Compiling the five-branch query costs more Python than running it: its SQL is
-# compiled once per process and shape (database, whether the ticket has an
-# organisation, whether the candidates are read), from a ticket whose ids are
-# markers that are then swapped for the real ones in the parameters.
-_SIDE_SQL: dict[tuple[str, str, bool, bool], tuple[str, tuple[Any, ...], Any, Any]] = {}
-_MARKERS = {"pk": -7_000_000_001, "organisation_id": -7_000_000_002, "requester_id": -7_000_000_003}
-
-
 def _side_rows(ticket: Any, candidates: bool) -> list[tuple[Any, ...]]:
-    from django.db import connections, router
-
+    """The side rows of ``ticket``: the five-branch query costs more Python to
+    compile than to run, so its SQL is compiled once per process and shape
+    (``core.compiled``)."""
+    from comptoir.core.compiled import (
+        MARK_ORGANISATION,
+        MARK_REQUESTER,
+        MARK_TICKET,
+        compiled_query,
+        run_compiled,
+    )
     from comptoir.tickets.models import Ticket
 
-    alias = router.db_for_read(Ticket)
-    connection = connections[alias]
     has_organisation = ticket.organisation_id is not None
-    shape = (alias, connection.vendor, has_organisation, candidates)
-    compiled = _SIDE_SQL.get(shape)
+
+    def build() -> Any:
+        marked = Ticket(
+            pk=MARK_TICKET,
+            organisation_id=MARK_ORGANISATION if has_organisation else None,
+            requester_id=MARK_REQUESTER,
+        )
+        return _side_query(marked, candidates)
+
+    compiled = compiled_query(
+        Ticket, ("portal-side", has_organisation, candidates), build, (MARK_TICKET,)
+    )
     if compiled is None:
-        model = Ticket(
-            pk=_MARKERS["pk"],
-            organisation_id=_MARKERS["organisation_id"] if has_organisation else None,
-            requester_id=_MARKERS["requester_id"],
-        )
-        compiler = _side_query(model, candidates).query.get_compiler(using=alias)
-        sql, params = compiler.as_sql()
-        converters = compiler.get_converters(
-            [column[0] for column in compiler.select[: compiler.col_count]]
-        )
-        compiled = (sql, tuple(params), compiler, converters)
-        _SIDE_SQL[shape] = compiled
-    sql, params, compiler, converters = compiled
-    values = {
-        _MARKERS["pk"]: ticket.pk,
-        _MARKERS["organisation_id"]: ticket.organisation_id,
-        _MARKERS["requester_id"]: ticket.requester_id,
-    }
-    real = [values.get(p, p) if type(p) is int else p for p in params]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, real)
-        rows = cursor.fetchall()
-    if converters:
-        return [tuple(row) for row in compiler.apply_converters(rows, converters)]
-    return rows
+        return [tuple(row) for row in _side_query(ticket, candidates)]
+    return run_compiled(
+        compiled,
+        {
+            MARK_TICKET: ticket.pk,
+            MARK_ORGANISATION: ticket.organisation_id,
+            MARK_REQUESTER: ticket.requester_id,
+        },
+    )
 
 
 def _products_and_themes(ticket: Any, *, candidates: bool = False) -> dict[str, list[Any]]:
