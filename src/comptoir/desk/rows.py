@@ -121,8 +121,10 @@ def ticket_rows(rows: list[ListRow], *, date_fmt: str, flagged: Container[int] =
 
     Each row is one f-string (a page has up to a hundred rows of fifteen
     cells): every value is escaped as the template language would."""
-    unassigned = f'<span class="muted">{_escape(_("Unassigned"))}</span>'
-    no_hours = f'<span class="tag warn">{_escape(_("No hours left"))}</span>'
+    # Labels outside the f-strings: the catalogue's extraction does not look inside one.
+    unassigned_label, no_hours_label = _("Unassigned"), _("No hours left")
+    unassigned = f'<span class="muted">{_escape(unassigned_label)}</span>'
+    no_hours = f'<span class="tag warn">{_escape(no_hours_label)}</span>'
     select = _("Select %(ref)s")
     sla_labels = _sla_labels()
     zone = timezone.get_current_timezone()
