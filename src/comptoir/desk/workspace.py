@@ -16,11 +16,10 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Prefetch, prefetch_related_objects
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -28,6 +27,7 @@ from comptoir.kb.related import related_for_ticket_form
 from comptoir.sla.models import TicketSla
 from comptoir.sla.queries import ticket_sla_state
 from comptoir.tickets import queries as ticket_queries
+from comptoir.tickets.conversation import cached_rendering
 from comptoir.tickets.models import Attachment, FieldType, Message, Ticket
 
 from . import queries, services
@@ -91,21 +91,10 @@ class Conversation:
     last_message: int
 
 
-def _conversation_ttl() -> float:
-    ttl = getattr(settings, "COMPTOIR_CONVERSATION_CACHE_SECONDS", None)
-    if ttl is None:
-        # On wherever the configuration cache is (off in the test settings).
-        ttl = 600 if float(getattr(settings, "COMPTOIR_CONFIG_CACHE_SECONDS", 5)) > 0 else 0
-    return float(ttl)
-
-
 def conversation(user: Any, ticket: Ticket) -> Conversation:
     """Every message of the ticket (agents read notes too), rendered.
 
-    Messages never change once written, and every new message (or merge) moves
-    ``ticket.updated_at``: the rendering is kept in the cache under the
-    ticket's version and what shapes it for this viewer (language, time zone,
-    date format), so a page seen again costs neither queries nor rendering."""
+    Kept in the cache under the ticket's version (``tickets.conversation``)."""
 
     def render() -> tuple[str, int, int]:
         messages = list(
@@ -116,26 +105,7 @@ def conversation(user: Any, ticket: Ticket) -> Conversation:
             return html, 0, 0
         return html, messages[0].pk, messages[-1].pk
 
-    ttl = _conversation_ttl()
-    if ttl <= 0:
-        html, first, last = render()
-    else:
-        shape = "|".join(
-            str(part)
-            for part in (
-                ticket.updated_at.isoformat(),
-                int(bool(user.is_agent)),
-                translation.get_language(),
-                timezone.get_current_timezone_name(),
-                user.date_format,
-            )
-        )
-        key = f"desk:conversation:{ticket.pk}:{hashlib.sha1(shape.encode()).hexdigest()}"
-        found = cache.get(key)
-        if found is None:
-            found = render()
-            cache.set(key, found, ttl)
-        html, first, last = found
+    html, first, last = cached_rendering("desk", user, ticket, render)
     return Conversation(mark_safe(html), first, last)
 
 

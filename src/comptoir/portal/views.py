@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 from urllib.parse import quote
 
@@ -18,16 +17,15 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from comptoir.accounts.views import participants_context
 from comptoir.tickets import queries, services
 from comptoir.tickets.attachments import attachment_store, pending_attachments
+from comptoir.tickets.conversation import cached_rendering
 from comptoir.tickets.models import (
     Attachment,
     Category,
@@ -297,21 +295,10 @@ MESSAGE_FIELDS = (
 FILE_FIELDS = ("key", "message_id", "filename", "size", "created_at")
 
 
-def _conversation_ttl() -> float:
-    ttl = getattr(settings, "COMPTOIR_CONVERSATION_CACHE_SECONDS", None)
-    if ttl is None:
-        # On wherever the configuration cache is (off in the test settings).
-        ttl = 600 if float(getattr(settings, "COMPTOIR_CONFIG_CACHE_SECONDS", 5)) > 0 else 0
-    return float(ttl)
-
-
 def _conversation_html(user: Any, ticket: Any) -> str:
     """The messages of the ticket as the viewer sees them, rendered.
 
-    Messages never change once written, and every new message (or merge) moves
-    ``ticket.updated_at``: the rendering is cached under the ticket's version and
-    what shapes it for this viewer (notes or not, language, time zone, date
-    format), so a page seen again costs neither the queries nor the rendering."""
+    Kept in the cache under the ticket's version (``tickets.conversation``)."""
 
     def render_messages() -> str:
         messages = (
@@ -329,25 +316,7 @@ def _conversation_html(user: Any, ticket: Any) -> str:
             "portal/_conversation.html", {"conversation": messages, "user": user}
         )
 
-    ttl = _conversation_ttl()
-    if ttl <= 0:
-        return mark_safe(render_messages())
-    shape = "|".join(
-        str(part)
-        for part in (
-            ticket.updated_at.isoformat(),
-            int(bool(user.is_agent)),
-            get_language(),
-            timezone.get_current_timezone_name(),
-            user.date_format,
-        )
-    )
-    key = f"portal:conversation:{ticket.pk}:{hashlib.sha1(shape.encode()).hexdigest()}"
-    html = cache.get(key)
-    if html is None:
-        html = render_messages()
-        cache.set(key, html, ttl)
-    return mark_safe(html)
+    return mark_safe(cached_rendering("portal", user, ticket, render_messages))
 
 
 # The columns shared by the branches of the side rows' UNION ALL (an alias per
