@@ -221,7 +221,7 @@ def test_recency_windows_agree_on_ties_and_skipped_windows(agent, customer, monk
     postgres.reset_caches()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL planner settings")
 def test_planner_settings_of_the_search_stay_in_its_statement(agent, customer):
     make_ticket(customer, subject="Relance dossier")
