@@ -113,6 +113,11 @@ def test_access_ticket_reaches_exactly_the_visible_tickets(config_cache):
     assert seen["inactive"] == seen["no_organisation"] == seen["agent_outside"] == []
     assert seen["agent_in_group"] == ["of the organisation"]
     assert len(seen["agent"]) == len(seen["supervisor"]) == 4
+    # The customers' answers came from the read compiled once per process.
+    from comptoir.core import compiled
+
+    kept = [v for k, v in compiled._COMPILED.items() if "customer_ticket" in k]
+    assert kept and all(v is not None for v in kept)
 
 
 def test_access_ticket_accepts_a_leading_hash_and_refuses_other_numbers():
