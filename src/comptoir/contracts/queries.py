@@ -67,22 +67,33 @@ def _contracts_by_organisation() -> dict[int, list[_ContractRow]]:
     return by_organisation
 
 
-def contract_terms(organisation_id: int | None, day: date) -> ContractTerms:
-    """The terms of ``organisation_id``'s contracts running on ``day``: the
-    priority of the newest one, the SLA policy of the newest one that names a
-    policy (contracts do not overlap, so both are usually the one's). The
-    contracts are read with the configuration: once per process for a few
+def _running_contracts(organisation_id: int | None, day: date) -> list[_ContractRow]:
+    """``organisation_id``'s contracts running on ``day``, newest first, from
+    the contracts read with the configuration: once per process for a few
     seconds, and again at once after a contract is saved in this process."""
     from comptoir.tickets.services import config_cached
 
     if organisation_id is None:
-        return NO_TERMS
+        return []
     contracts = config_cached("contracts:by-organisation", _contracts_by_organisation)
-    rows = [
-        (priority_id, policy_id)
-        for start, end, priority_id, policy_id in contracts.get(organisation_id, ())
-        if start <= day and (end is None or end >= day)
+    return [
+        row
+        for row in contracts.get(organisation_id, ())
+        if row[0] <= day and (row[1] is None or row[1] >= day)
     ]
+
+
+def contract_runs(organisation_id: int | None, day: date) -> bool:
+    """Whether a contract of ``organisation_id`` runs on ``day`` (no query)."""
+    return bool(_running_contracts(organisation_id, day))
+
+
+def contract_terms(organisation_id: int | None, day: date) -> ContractTerms:
+    """The terms of ``organisation_id``'s contracts running on ``day``: the
+    priority of the newest one, the SLA policy of the newest one that names a
+    policy (contracts do not overlap, so both are usually the one's)."""
+    running = _running_contracts(organisation_id, day)
+    rows = [(priority, policy) for _start, _end, priority, policy in running]
     if not rows:
         return NO_TERMS
     return ContractTerms(

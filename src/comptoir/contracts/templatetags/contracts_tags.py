@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django import template
@@ -36,7 +35,7 @@ def contract_panel(context: template.Context, ticket: Any) -> dict[str, Any]:
     # without a query (the balance needs the contract's own row when it runs).
     contract = (
         active_contract(ticket.organisation_id, day)
-        if _contract_runs(ticket.organisation_id, day)
+        if queries.contract_runs(ticket.organisation_id, day)
         else None
     )
     balance = contract_balance(contract) if contract is not None else None
@@ -96,23 +95,6 @@ def _fresh_time_fields() -> SafeString:
             _FRESH_TIME_FIELDS.clear()  # yesterday's forms
         _FRESH_TIME_FIELDS[key] = html
     return html
-
-
-def _contract_runs(organisation_id: int | None, day: date) -> bool:
-    """Whether a contract of the organisation runs on ``day``, from the
-    contracts kept with the configuration."""
-    from comptoir.tickets.services import config_cached
-
-    if organisation_id is None:
-        return False
-    contracts = config_cached(
-        "contracts:by-organisation",
-        queries._contracts_by_organisation,
-    )
-    return any(
-        start <= day and (end is None or end >= day)
-        for start, end, *_terms in contracts.get(organisation_id, ())
-    )
 
 
 @register.simple_tag
